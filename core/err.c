@@ -1,0 +1,65 @@
+/*
+ * err - every mapping of enum dx_err lives here: text, exit code, and
+ * whether it is the user's mistake or the system's.
+ */
+#include "config.h"
+
+#include "err.h"
+
+#include <stddef.h>
+
+static const char *const messages[DX_ERR__COUNT] = {
+	[DX_OK] = "success",
+	[DX_ERR_INTERNAL] = "internal error",
+	[DX_ERR_NOMEM] = "out of memory",
+	[DX_ERR_USAGE] = "bad command line",
+	[DX_ERR_IO] = "file could not be read or written",
+	[DX_ERR_NOT_IMPLEMENTED] = "not implemented yet",
+	[DX_ERR_DISTRO_UNDETECTED] = "distribution could not be detected",
+	[DX_ERR_DISTRO_UNSUPPORTED] = "distribution or release not supported",
+	[DX_ERR_PLUGIN_MISSING] = "plugin file not found",
+	[DX_ERR_PLUGIN_UNTRUSTED] = "plugin file or directory not trusted",
+	[DX_ERR_PLUGIN_LOAD] = "plugin could not be loaded",
+	[DX_ERR_PLUGIN_ABI] = "plugin ABI incompatible",
+	[DX_ERR_PLUGIN_INIT] = "plugin refused to initialise",
+	[DX_ERR_EXEC] = "command could not be started",
+	[DX_ERR_EXEC_TIMEOUT] = "command timed out",
+	[DX_ERR_EXEC_FAILED] = "command failed",
+	[DX_ERR_DOWNLOAD] = "download failed",
+	[DX_ERR_CHECKSUM] = "checksum mismatch",
+	[DX_ERR_SETTINGS] = "invalid settings",
+	[DX_ERR_INVALID_ARG] = "invalid argument",
+	[DX_ERR_TOO_LARGE] = "input too large",
+};
+
+const char *err_str(int err)
+{
+	if (err < 0 || err >= DX_ERR__COUNT || messages[err] == NULL)
+		return "unknown error";
+	return messages[err];
+}
+
+int err_exit_code(int err)
+{
+	if (err == DX_OK)
+		return 0;
+	if (err == DX_ERR_USAGE)
+		return 2;
+	/* Other codes are small and stable (the enum is append-only); keep
+	   them clear of the shell's 126/127/128+N. */
+	if (err > 0 && err < DX_ERR__COUNT && err + 10 < 126)
+		return err + 10;
+	return 1;
+}
+
+int err_is_user_error(int err)
+{
+	switch (err) {
+	case DX_ERR_USAGE:
+	case DX_ERR_DISTRO_UNSUPPORTED:
+	case DX_ERR_SETTINGS:
+		return 1;
+	default:
+		return 0;
+	}
+}

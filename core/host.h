@@ -1,0 +1,15 @@
+/*
+ * host - the struct dx_host the handler hands to a plugin: each member is
+ * a thin wrapper over a core module (log, exec, fileio, http).
+ */
+#ifndef DX_HOST_H
+#define DX_HOST_H
+
+#include "dx_plugin.h"
+
+/* Fill `host` with the core's functions.  `settings` stays owned by the
+   caller and must outlive the plugin; `sysroot` is "" on a real VM. */
+void host_init(struct dx_host *host, const struct dx_settings_view *settings,
+               const char *sysroot);
+
+#endif

@@ -1,0 +1,29 @@
+/*
+ * http - the one libcurl user: downloads over HTTPS (HTTP and file only
+ * where a test allows them), bounded in size and time.
+ */
+#ifndef DX_HTTP_H
+#define DX_HTTP_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#define HTTP_MAX_DOWNLOAD (256u * 1024u * 1024u)
+
+/* Call once at start-up and once at exit. */
+int http_global_init(void);
+void http_global_cleanup(void);
+
+/* Only for tests: also allow plain http:// URLs (loopback test servers). */
+void http_allow_plain_http(int allow);
+
+/* Fetch `url` into memory (*out NUL-terminated, *len) with a size cap. */
+int http_get(const char *url, size_t max, char **out, size_t *len);
+
+/* Download `url` to `path` atomically with `mode`.  When sha256_hex is
+   not NULL, the body must hash to it (DX_ERR_CHECKSUM otherwise) and
+   nothing is written. */
+int http_download(const char *url, const char *path, mode_t mode,
+                  const char *sha256_hex);
+
+#endif

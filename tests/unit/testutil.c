@@ -1,0 +1,133 @@
+#include "config.h"
+
+#include "testutil.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static void die(const char *what, const char *path)
+{
+	fprintf(stderr, "test setup failed: %s %s: %s\n", what, path,
+	        strerror(errno));
+	abort();
+}
+
+const char *tu_env(const char *name)
+{
+	const char *v = getenv(name);
+
+	if (v == NULL || *v == '\0') {
+		fprintf(stderr, "test setup: %s is not set (run through make check)\n",
+		        name);
+		abort();
+	}
+	return v;
+}
+
+const char *tu_mkdtemp(const char *tag)
+{
+	static char path[4096];
+	char base[4096];
+	const char *top = getenv("DX_TOP_BUILDDIR");
+
+	snprintf(base, sizeof(base), "%s/tests/tmp", top ? top : ".");
+	if (mkdir(base, 0755) != 0 && errno != EEXIST)
+		die("mkdir", base);
+	chmod(base, 0755);
+	snprintf(path, sizeof(path), "%s/%s.XXXXXX", base, tag);
+	if (mkdtemp(path) == NULL)
+		die("mkdtemp", path);
+	if (chmod(path, 0755) != 0)
+		die("chmod", path);
+	return path;
+}
+
+void tu_rm_rf(const char *path)
+{
+	struct stat st;
+	DIR *d;
+	struct dirent *e;
+	char child[4096];
+
+	if (lstat(path, &st) != 0)
+		return;
+	if (!S_ISDIR(st.st_mode)) {
+		unlink(path);
+		return;
+	}
+	chmod(path, 0700);
+	d = opendir(path);
+	if (d != NULL) {
+		while ((e = readdir(d)) != NULL) {
+			if (strcmp(e->d_name, ".") == 0 ||
+			    strcmp(e->d_name, "..") == 0)
+				continue;
+			snprintf(child, sizeof(child), "%s/%s", path, e->d_name);
+			tu_rm_rf(child);
+		}
+		closedir(d);
+	}
+	rmdir(path);
+}
+
+void tu_write_file(const char *path, const char *text, mode_t mode)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, mode);
+	size_t len = strlen(text);
+
+	if (fd < 0)
+		die("open", path);
+	if (write(fd, text, len) != (ssize_t)len)
+		die("write", path);
+	fchmod(fd, mode);
+	close(fd);
+}
+
+const char *tu_read_file(const char *path)
+{
+	static char buf[1 << 20];
+	FILE *f = fopen(path, "rb");
+	size_t n;
+
+	if (f == NULL)
+		return NULL;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+	return buf;
+}
+
+void tu_copy_file(const char *from, const char *to, mode_t mode)
+{
+	char buf[65536];
+	int in = open(from, O_RDONLY);
+	int out;
+	ssize_t n;
+
+	if (in < 0)
+		die("open", from);
+	out = open(to, O_WRONLY | O_CREAT | O_TRUNC, mode);
+	if (out < 0)
+		die("open", to);
+	while ((n = read(in, buf, sizeof(buf))) > 0)
+		if (write(out, buf, (size_t)n) != n)
+			die("write", to);
+	fchmod(out, mode);
+	close(in);
+	close(out);
+}
+
+const char *tu_fixture(const char *rel)
+{
+	static char path[4096];
+
+	snprintf(path, sizeof(path), "%s/tests/fixtures/%s",
+	         tu_env("DX_TOP_SRCDIR"), rel);
+	return path;
+}

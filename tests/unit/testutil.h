@@ -1,0 +1,33 @@
+/*
+ * testutil - small helpers shared by the CUnit suites.
+ */
+#ifndef DX_TESTUTIL_H
+#define DX_TESTUTIL_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+/* A fresh empty directory under the build tree (never /tmp: the loader's
+   trust checks walk parents, and /tmp is world writable).  Returns a
+   static path valid until the next call; aborts on failure. */
+const char *tu_mkdtemp(const char *tag);
+
+/* Remove a directory tree (used for cleanup; best effort). */
+void tu_rm_rf(const char *path);
+
+/* Write a file with `mode` (not atomically; test setup only). */
+void tu_write_file(const char *path, const char *text, mode_t mode);
+
+/* Read a whole file into a static buffer; NULL when unreadable. */
+const char *tu_read_file(const char *path);
+
+/* Copy a file, keeping nothing but the bytes; sets `mode`. */
+void tu_copy_file(const char *from, const char *to, mode_t mode);
+
+/* getenv() that aborts with a clear message when unset. */
+const char *tu_env(const char *name);
+
+/* The absolute path of the source tree's tests/fixtures/<rel>. */
+const char *tu_fixture(const char *rel);
+
+#endif
