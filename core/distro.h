@@ -24,6 +24,7 @@ enum dx_distro {
 };
 
 #define DISTRO_FIELD_MAX 128
+#define DISTRO_SOURCE_MAX 4096
 
 /* The os-release fields we use; empty strings when absent. */
 struct distro_info {
@@ -31,7 +32,7 @@ struct distro_info {
 	char id_like[DISTRO_FIELD_MAX];
 	char version_id[DISTRO_FIELD_MAX];  /* e.g. "22.04" */
 	char name[DISTRO_FIELD_MAX];
-	char source[DISTRO_FIELD_MAX];      /* file it came from (for messages) */
+	char source[DISTRO_SOURCE_MAX];     /* file it came from (for messages) */
 };
 
 /* Parse os-release text (KEY=value lines, quotes and backslash escapes
@@ -40,7 +41,8 @@ struct distro_info {
 int distro_parse_os_release(const char *text, size_t len,
                             struct distro_info *out);
 
-/* Parse /etc/lsb-release (DISTRIB_ID, DISTRIB_RELEASE) text. */
+/* Parse /etc/lsb-release text: DISTRIB_ID (lower-cased into id),
+   DISTRIB_RELEASE (version_id) and DISTRIB_DESCRIPTION (name). */
 int distro_parse_lsb_release(const char *text, size_t len,
                              struct distro_info *out);
 

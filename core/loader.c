@@ -151,7 +151,13 @@ static int check_parents(const char *path, uid_t owner, char *msg,
 			snprintf(msg, msgsize, "%s is not a directory", dir);
 			return DX_ERR_PLUGIN_UNTRUSTED;
 		}
-		r = check_owner_mode(dir, &st, owner, msg, msgsize);
+		/* A sticky directory owned by `owner` (like /tmp) is a safe
+		   parent: nobody else may rename or unlink the entries it
+		   holds, so the subdirectory we check stays ours. */
+		if (st.st_uid == owner && (st.st_mode & S_ISVTX))
+			r = DX_OK;
+		else
+			r = check_owner_mode(dir, &st, owner, msg, msgsize);
 		if (r != DX_OK)
 			return r;
 		if (strcmp(dir, "/") == 0)
@@ -196,7 +202,9 @@ int loader_check_trusted(const char *path, mode_t type, uid_t owner,
 	return check_parents(path, owner, msg, msgsize);
 }
 
-/* The members every 1.x plugin must fill. */
+/* The members every 1.x plugin must fill.  Members appended in a later
+   minor are optional: check them here only under
+   `p->abi_version >= DX_ABI_MK(1, <minor>)`. */
 static const char *missing_member(const struct dx_plugin *p)
 {
 	if (p->name == NULL)
@@ -268,8 +276,9 @@ int loader_load_path(const char *path, const struct dx_host *host,
 		         "%s: plugin '%s' (ABI %u.%u) refused to initialise with "
 		         "handler ABI %u.%u (code %d)",
 		         path, p->name, DX_ABI_MAJOR_OF(p->abi_version),
-		         DX_ABI_MINOR_OF(p->abi_version), DX_ABI_MAJOR,
-		         DX_ABI_MINOR, r);
+		         DX_ABI_MINOR_OF(p->abi_version),
+		         DX_ABI_MAJOR_OF(host->abi_version),
+		         DX_ABI_MINOR_OF(host->abi_version), r);
 		r = DX_ERR_PLUGIN_INIT;
 		goto out;
 	}

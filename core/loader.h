@@ -33,7 +33,9 @@ int loader_plugin_dir(const char *handler_path, char *out, size_t outsize);
 
 /* Check that `path` and every parent directory are owned by `owner` and
    not group or world writable; `path` itself must be of type `type`
-   (S_IFDIR or S_IFREG) and not a symlink. */
+   (S_IFDIR or S_IFREG) and not a symlink.  A parent (never `path` itself)
+   may be world writable when it is sticky and owned by `owner`, as /tmp
+   is: others cannot rename or remove what it holds. */
 int loader_check_trusted(const char *path, mode_t type, uid_t owner,
                          char *msg, size_t msgsize);
 

@@ -57,6 +57,7 @@ static int cmd_detect(const char *argv0, const char *root)
 	printf("ID:           %s\n", info.id[0] ? info.id : "(none)");
 	printf("VERSION_ID:   %s\n",
 	       info.version_id[0] ? info.version_id : "(none)");
+	fflush(stdout);
 	if (r != DX_OK) {
 		fprintf(stderr, "docker-extension: %s\n", msg);
 		return r;
@@ -70,6 +71,7 @@ static int cmd_detect(const char *argv0, const char *root)
 	memset(&settings, 0, sizeof(settings));
 	host_init(&host, &settings, root);
 	r = loader_load(d, dir, &host, &lp, msg, sizeof(msg));
+	fflush(stdout);
 	if (r != DX_OK) {
 		fprintf(stderr, "docker-extension: loading the plugin for %s "
 		        "(detected from %s): %s\n", distro_name(d), info.source,

@@ -45,7 +45,9 @@ extern "C" {
 /*
  * Result codes shared by the handler and the plugins.  APPEND-ONLY: a value
  * is never renumbered or removed; a retired one becomes DX_ERR_OBSOLETE<n>.
- * The handler maps each to an exit code and a status code in one place.
+ * Appending one bumps the ABI minor.  The handler maps each to an exit code
+ * and a status code in one place, and treats a code it does not know (from
+ * a newer plugin) as a failure.
  */
 enum dx_err {
 	DX_OK = 0,
@@ -81,7 +83,9 @@ enum dx_log_level {
 
 /*
  * One command to run.  argv[0] must be an absolute path; there is no shell.
- * Secrets go through stdin_data, never argv or envp names.
+ * A secret never goes into argv (any user can read /proc/PID/cmdline):
+ * pass it through stdin_data, or as an envp value when the child needs it
+ * in its environment (/proc/PID/environ is readable by root only).
  */
 struct dx_run {
 	/* in */
@@ -132,8 +136,9 @@ struct dx_settings_view {
 
 /*
  * What the handler offers a plugin.  Every function takes `ctx` first.
- * Paths a plugin builds from fixed strings are prefixed with `sysroot`
- * ("" on a real VM, a fake root in tests).
+ * The host never rewrites paths: a plugin prefixes `sysroot` ("" on a real
+ * VM, a fake root in tests) to every file path it builds itself, including
+ * those it passes to write_file() and download().
  */
 struct dx_host {
 	uint32_t abi_version;        /* the handler's DX_ABI_VERSION */

@@ -1,0 +1,59 @@
+#!/bin/bash
+# The README's second command: set up everything, then run the whole test
+# suite: unit and integration tests, the same under valgrind memcheck and
+# under ASan+UBSan, every plugin through `make check-plugin`, and
+# `make distcheck`.  Run as root on Debian 12 from anywhere.
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+
+bash scripts/setup-debian.sh
+
+passed=0
+failed=0
+# Add up automake's test-suite.log summary of one pass.
+count() {
+	local log=$1 p f
+	p=$(sed -n 's/^# PASS: *//p' "$log" | head -n1)
+	f=$(sed -n 's/^# FAIL: *//p' "$log" | head -n1)
+	passed=$((passed + ${p:-0}))
+	failed=$((failed + ${f:-0}))
+}
+section() { printf '\n==== %s\n' "$*"; }
+
+section "build (default: -Wall -Wextra -Werror)"
+bash scripts/build.sh default
+cd _build/default
+
+section "make check"
+make -j2 check VERBOSE=1 --no-print-directory
+count test-suite.log
+
+section "make check under valgrind memcheck"
+make -j2 check VERBOSE=1 DX_VALGRIND=yes --no-print-directory
+count test-suite.log
+
+section "make check-plugin, once per plugin (the CI matrix)"
+for plugin in ubuntu debian centos rhel coreos; do
+	make check-plugin PLUGIN=$plugin --no-print-directory > "check-plugin-$plugin.log" 2>&1 ||
+		{ cat "check-plugin-$plugin.log"; failed=$((failed + 1)); continue; }
+	passed=$((passed + 1))
+	echo "PASS check-plugin $plugin"
+done
+
+section "make distcheck"
+make distcheck --no-print-directory > distcheck.log 2>&1 ||
+	{ tail -n 60 distcheck.log; exit 1; }
+grep -E '^(# (TOTAL|PASS|FAIL)|docker-extension-.* archives ready)' distcheck.log || true
+cd "$top"
+
+section "build and make check with ASan+UBSan"
+bash scripts/build.sh sanitizers --enable-sanitizers
+cd _build/sanitizers
+make -j2 check VERBOSE=1 --no-print-directory
+count test-suite.log
+cd "$top"
+
+section "summary"
+echo "test programs: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -1,6 +1,7 @@
 /*
- * centos - the CentOS 7, CentOS Stream 8-10, AlmaLinux and Rocky Linux plugin.  Skeleton: install, configure and restart are
- * not implemented yet and say so; probe works.
+ * centos - the CentOS 7, CentOS Stream 8-10, AlmaLinux and Rocky Linux plugin.
+ * Skeleton: probe works; install, configure, restart, stop and
+ * uninstall are not implemented yet and say so.
  */
 #include "config.h"
 

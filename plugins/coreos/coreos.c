@@ -1,7 +1,7 @@
 /*
  * coreos - CoreOS Container Linux and Flatcar.  Docker ships with the OS;
- * there is no package manager.  Skeleton: install, configure and restart
- * are not implemented yet and say so; probe works.
+ * there is no package manager.  Skeleton: probe works; install, configure,
+ * restart, stop and uninstall are not implemented yet and say so.
  */
 #include "config.h"
 

@@ -1,6 +1,7 @@
 /*
- * debian - the Debian (11 and later) plugin.  Skeleton: install, configure and restart are
- * not implemented yet and say so; probe works.
+ * debian - the Debian (11 and later) plugin.
+ * Skeleton: probe works; install, configure, restart, stop and
+ * uninstall are not implemented yet and say so.
  */
 #include "config.h"
 

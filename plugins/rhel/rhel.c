@@ -1,6 +1,7 @@
 /*
- * rhel - the Red Hat Enterprise Linux (7.9, 8, 9, 10) plugin.  Skeleton: install, configure and restart are
- * not implemented yet and say so; probe works.
+ * rhel - the Red Hat Enterprise Linux (7.9, 8, 9, 10) plugin.
+ * Skeleton: probe works; install, configure, restart, stop and
+ * uninstall are not implemented yet and say so.
  */
 #include "config.h"
 

@@ -1,6 +1,7 @@
 /*
- * ubuntu - the Ubuntu (18.04 and later) plugin.  Skeleton: install, configure and restart are
- * not implemented yet and say so; probe works.
+ * ubuntu - the Ubuntu (18.04 and later) plugin.
+ * Skeleton: probe works; install, configure, restart, stop and
+ * uninstall are not implemented yet and say so.
  */
 #include "config.h"
 

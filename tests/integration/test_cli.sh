@@ -1,2 +1,79 @@
 #!/bin/sh
-exit 0
+# The handler binary as a person and waagent see it: --version, --help,
+# usage errors, and `detect` from an extension-package layout against
+# fake roots.
+set -u
+bin="$DX_TOP_BUILDDIR/docker-extension"
+work=$(mktemp -d "$DX_TOP_BUILDDIR/tests/cli.XXXXXX")
+chmod 755 "$work"
+trap 'rm -rf "$work"' EXIT INT TERM
+pass=0
+fail=0
+
+check() { # name, expected exit, actual exit, output, needle
+	if [ "$2" = "$3" ] && printf '%s' "$4" | grep -qF -- "$5"; then
+		pass=$((pass + 1)); echo "PASS $1"
+	else
+		fail=$((fail + 1)); echo "FAIL $1: exit $3 (want $2), output:"
+		printf '%s\n' "$4" | sed 's/^/    /'
+	fi
+}
+
+version=$(grep -m1 '^PACKAGE_VERSION=' "$DX_TOP_BUILDDIR/config.log" 2>/dev/null | sed "s/.*='\(.*\)'/\1/")
+out=$("$bin" --version 2>&1); check "--version" 0 $? "$out" "docker-extension $version (plugin ABI 1.0)"
+out=$("$bin" --help 2>&1); check "--help" 0 $? "$out" "Usage: docker-extension COMMAND"
+out=$("$bin" 2>&1); check "no command" 2 $? "$out" "Usage: docker-extension COMMAND"
+out=$("$bin" frobnicate 2>&1); check "unknown command" 2 $? "$out" "unknown command 'frobnicate'"
+out=$("$bin" detect --root 2>&1); check "detect bad usage" 2 $? "$out" "usage: docker-extension detect"
+out=$("$bin" enable 2>&1); check "enable not yet" 15 $? "$out" "'enable' is not implemented yet"
+
+# The extension package layout: bin/ beside plugins/.
+mkdir -p "$work/pkg/bin" "$work/pkg/plugins"
+chmod 755 "$work/pkg" "$work/pkg/bin" "$work/pkg/plugins"
+cp "$bin" "$work/pkg/bin/docker-extension"
+for name in $DX_PLUGIN_NAMES; do
+	cp "$DX_PLUGIN_BUILDDIR/$name.so" "$work/pkg/plugins/$name.so"
+	chmod 644 "$work/pkg/plugins/$name.so"
+done
+pkgbin="$work/pkg/bin/docker-extension"
+
+mkroot() { # dir, os-release text
+	mkdir -p "$1/etc"
+	printf '%s\n' "$2" > "$1/etc/os-release"
+}
+mkroot "$work/ubuntu" 'NAME="Ubuntu"
+VERSION_ID="22.04"
+ID=ubuntu
+ID_LIKE=debian'
+out=$("$pkgbin" detect --root "$work/ubuntu" 2>&1)
+check "detect ubuntu 22.04 loads the ubuntu plugin" 0 $? "$out" "plugin ABI:   1.0 (name 'ubuntu')"
+check "detect ubuntu uses the package's plugin dir" 0 0 "$out" "$work/pkg/plugins/ubuntu.so"
+check "detect ubuntu: no docker in the fake root" 0 0 "$out" "docker:       not installed"
+
+mkroot "$work/debian" 'PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"
+VERSION_ID="12"
+ID=debian'
+mkdir -p "$work/debian/usr/sbin"; printf '#!/bin/sh\n' > "$work/debian/usr/sbin/dockerd"; chmod 755 "$work/debian/usr/sbin/dockerd"
+out=$("$pkgbin" detect --root "$work/debian" 2>&1)
+check "detect debian 12 sees Debian's /usr/sbin/dockerd" 0 $? "$out" "docker:       installed"
+
+mkroot "$work/fedora" 'ID=fedora
+VERSION_ID=40'
+out=$("$pkgbin" detect --root "$work/fedora" 2>&1)
+check "detect fedora refused" 17 $? "$out" "ID=fedora"
+
+mkdir -p "$work/empty"
+out=$("$pkgbin" detect --root "$work/empty" 2>&1)
+check "detect with no os-release" 16 $? "$out" "os-release"
+
+chmod 777 "$work/pkg/plugins"
+out=$("$pkgbin" detect --root "$work/ubuntu" 2>&1)
+check "world-writable plugin dir refused" 19 $? "$out" "plugins is world writable (mode 0777)"
+chmod 755 "$work/pkg/plugins"
+
+rm "$work/pkg/plugins/ubuntu.so"
+out=$("$pkgbin" detect --root "$work/ubuntu" 2>&1)
+check "missing plugin refused" 18 $? "$out" "plugin ubuntu.so for ubuntu not found in $work/pkg/plugins"
+
+echo "test_cli: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]

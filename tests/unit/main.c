@@ -7,6 +7,7 @@
 #include <CUnit/Basic.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 void test_err_register(void);
 void test_log_register(void);
@@ -33,6 +34,12 @@ int main(int argc, char **argv)
 	unsigned failures;
 	size_t i;
 
+	if (geteuid() != 0) {
+		/* The loader suite chowns files and trusts only root-owned
+		   plugins; automake reports 77 as SKIP. */
+		fprintf(stderr, "unit tests: must run as root\n");
+		return 77;
+	}
 	if (CU_initialize_registry() != CUE_SUCCESS)
 		return 2;
 	for (i = 0; i < sizeof(registrations) / sizeof(registrations[0]); i++)

@@ -5,6 +5,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,7 +41,9 @@ const char *tu_mkdtemp(const char *tag)
 	if (mkdir(base, 0755) != 0 && errno != EEXIST)
 		die("mkdir", base);
 	chmod(base, 0755);
-	snprintf(path, sizeof(path), "%s/%s.XXXXXX", base, tag);
+	if (snprintf(path, sizeof(path), "%s/%s.XXXXXX", base, tag) >=
+	    (int)sizeof(path))
+		die("path too long", base);
 	if (mkdtemp(path) == NULL)
 		die("mkdtemp", path);
 	if (chmod(path, 0755) != 0)
@@ -68,8 +71,9 @@ void tu_rm_rf(const char *path)
 			if (strcmp(e->d_name, ".") == 0 ||
 			    strcmp(e->d_name, "..") == 0)
 				continue;
-			snprintf(child, sizeof(child), "%s/%s", path, e->d_name);
-			tu_rm_rf(child);
+			if (snprintf(child, sizeof(child), "%s/%s", path,
+			             e->d_name) < (int)sizeof(child))
+				tu_rm_rf(child);
 		}
 		closedir(d);
 	}
@@ -127,7 +131,40 @@ const char *tu_fixture(const char *rel)
 {
 	static char path[4096];
 
-	snprintf(path, sizeof(path), "%s/tests/fixtures/%s",
-	         tu_env("DX_TOP_SRCDIR"), rel);
+	if (snprintf(path, sizeof(path), "%s/tests/fixtures/%s",
+	             tu_env("DX_TOP_SRCDIR"), rel) >= (int)sizeof(path))
+		die("path too long", rel);
 	return path;
+}
+
+void tu_fmt(char *out, size_t size, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(out, size, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= size) {
+		fprintf(stderr, "test setup failed: path too long: %s\n", out);
+		abort();
+	}
+}
+
+void tu_mkdir_p(const char *path)
+{
+	char buf[4096];
+	char *p;
+
+	tu_fmt(buf, sizeof(buf), "%s", path);
+	for (p = buf + 1; *p != '\0'; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, 0755) != 0 && errno != EEXIST)
+			die("mkdir", buf);
+		*p = '/';
+	}
+	if (mkdir(buf, 0755) != 0 && errno != EEXIST)
+		die("mkdir", buf);
 }

@@ -12,6 +12,9 @@
    static path valid until the next call; aborts on failure. */
 const char *tu_mkdtemp(const char *tag);
 
+/* mkdir -p with mode 0755 (aborts on failure). */
+void tu_mkdir_p(const char *path);
+
 /* Remove a directory tree (used for cleanup; best effort). */
 void tu_rm_rf(const char *path);
 
@@ -23,6 +26,10 @@ const char *tu_read_file(const char *path);
 
 /* Copy a file, keeping nothing but the bytes; sets `mode`. */
 void tu_copy_file(const char *from, const char *to, mode_t mode);
+
+/* snprintf() that aborts the test run when the result does not fit. */
+void tu_fmt(char *out, size_t size, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 /* getenv() that aborts with a clear message when unset. */
 const char *tu_env(const char *name);
