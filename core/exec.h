@@ -10,10 +10,15 @@
 #include "dx_plugin.h"
 
 /* Run `r` (see struct dx_run in dx_plugin.h).  Returns DX_OK when the
-   command ran to an exit (whatever its status), DX_ERR_EXEC when it could
-   not be started (not absolute, not found, not executable: exit_status
-   127), DX_ERR_EXEC_TIMEOUT when killed at its time limit,
-   DX_ERR_INVALID_ARG for a NULL or empty argv. */
+   command ran to an exit or was killed by a signal other than our timeout
+   (look at exit_status / term_signal); DX_ERR_EXEC when it could not be
+   started (exit_status 127, errno says why); DX_ERR_EXEC_TIMEOUT when
+   killed at its time limit; DX_ERR_INVALID_ARG for a NULL r, NULL/empty
+   argv, an envp entry that is not NAME=VALUE, or output != NULL with
+   output_size 0; DX_ERR_NOMEM; DX_ERR_INTERNAL when poll/waitpid fail.
+   Output is read until EOF: a descendant that keeps stdout open (a daemon
+   that does not close stdio) holds the call until the timeout, so always
+   pass one.  The handler must leave SIGCHLD at its default. */
 int exec_run(struct dx_run *r);
 
 #endif

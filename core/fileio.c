@@ -126,7 +126,9 @@ int fileio_read_all(const char *path, size_t max, char **out, size_t *len)
 		r = DX_ERR_TOO_LARGE;
 		goto out;
 	}
-	cap = S_ISREG(st.st_mode) ? (size_t)st.st_size + 1 : 4096;
+	/* Room for the whole file, the NUL, and one spare byte so that the
+	   read that sees end-of-file has somewhere to go. */
+	cap = S_ISREG(st.st_mode) ? (size_t)st.st_size + 2 : 4096;
 	buf = malloc(cap);
 	if (buf == NULL) {
 		r = DX_ERR_NOMEM;
@@ -137,18 +139,25 @@ int fileio_read_all(const char *path, size_t max, char **out, size_t *len)
 
 		if (used + 1 >= cap) {
 			char *bigger;
+			size_t next = cap * 2;
 
-			if (cap > max) {
+			if (used > max) {
 				r = DX_ERR_TOO_LARGE;
 				goto out;
 			}
-			bigger = realloc(buf, cap * 2);
+			if (next > max + 2)
+				next = max + 2;
+			if (next <= cap) {
+				r = DX_ERR_TOO_LARGE;
+				goto out;
+			}
+			bigger = realloc(buf, next);
 			if (bigger == NULL) {
 				r = DX_ERR_NOMEM;
 				goto out;
 			}
 			buf = bigger;
-			cap *= 2;
+			cap = next;
 		}
 		n = read(fd, buf + used, cap - used - 1);
 		if (n < 0) {

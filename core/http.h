@@ -1,6 +1,14 @@
 /*
- * http - the one libcurl user: downloads over HTTPS (HTTP and file only
- * where a test allows them), bounded in size and time.
+ * http - the one libcurl user: downloads over HTTPS (plain HTTP only where
+ * a test allows it), bounded in size and time.  Single attempt: retries
+ * with backoff belong to the caller, which knows what is transient.
+ *
+ * Returns DX_OK, DX_ERR_INVALID_ARG (no URL, a scheme not allowed, a
+ * malformed checksum), DX_ERR_DOWNLOAD (network, TLS, HTTP >= 400),
+ * DX_ERR_TOO_LARGE (over the cap; a body of exactly the cap is accepted),
+ * DX_ERR_NOMEM; http_download adds DX_ERR_CHECKSUM and DX_ERR_IO.  On
+ * failure *out is NULL and *len 0.  Proxies come from libcurl's
+ * environment variables.
  */
 #ifndef DX_HTTP_H
 #define DX_HTTP_H
@@ -14,7 +22,8 @@
 int http_global_init(void);
 void http_global_cleanup(void);
 
-/* Only for tests: also allow plain http:// URLs (loopback test servers). */
+/* Only for tests: also allow plain http:// URLs (loopback test servers).
+   Process-wide, not locked. */
 void http_allow_plain_http(int allow);
 
 /* Fetch `url` into memory (*out NUL-terminated, *len) with a size cap. */

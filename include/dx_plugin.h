@@ -150,8 +150,10 @@ struct dx_host {
 		__attribute__((format(printf, 3, 4)))
 #endif
 		;
-	/* DX_OK when the command ran (look at exit_status), DX_ERR_EXEC when
-	   it could not start, DX_ERR_EXEC_TIMEOUT when killed at its limit. */
+	/* DX_OK when the command ran to an exit or was killed by a signal
+	   (look at exit_status and term_signal), DX_ERR_EXEC when it could
+	   not start, DX_ERR_EXEC_TIMEOUT when killed at its limit (the whole
+	   process group is killed).  Always give a timeout. */
 	int (*run)(void *ctx, struct dx_run *run);
 	/* Write the whole file or nothing: temp file, fsync, rename. */
 	int (*write_file)(void *ctx, const char *path, const void *data,
