@@ -63,3 +63,12 @@ int err_is_user_error(int err)
 		return 0;
 	}
 }
+
+int err_status_code(int err)
+{
+	if (err == DX_OK)
+		return 0;
+	if (err < 0 || err >= DX_ERR__COUNT)
+		return 200;
+	return (err_is_user_error(err) ? 100 : 200) + err;
+}

@@ -18,4 +18,8 @@ int err_exit_code(int err);
    distribution), 0 when it is the system's. */
 int err_is_user_error(int err);
 
+/* The numeric code for status files: 0 for DX_OK, 100 + err for the
+   user's mistakes, 200 + err for the system's (README: status codes). */
+int err_status_code(int err);
+
 #endif

@@ -23,6 +23,7 @@
 #include <string.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -575,4 +576,28 @@ out:
 	free(envp);
 	errno = child_errno;
 	return ret;
+}
+
+int exec_resolve(const char *name, char *out, size_t outsize)
+{
+	static const char search[] = EXEC_SEARCH_PATH;
+	const char *dir = search;
+
+	if (name == NULL || *name == '\0' || strchr(name, '/') != NULL ||
+	    out == NULL || outsize == 0)
+		return DX_ERR_INVALID_ARG;
+	while (*dir != '\0') {
+		size_t n = strcspn(dir, ":");
+		struct stat st;
+		int k = snprintf(out, outsize, "%.*s/%s", (int)n, dir, name);
+
+		if (k > 0 && (size_t)k < outsize && stat(out, &st) == 0 &&
+		    S_ISREG(st.st_mode) && access(out, X_OK) == 0)
+			return DX_OK;
+		dir += n;
+		if (*dir == ':')
+			dir++;
+	}
+	out[0] = '\0';
+	return DX_ERR_EXEC;
 }

@@ -21,4 +21,13 @@
    pass one.  The handler must leave SIGCHLD at its default. */
 int exec_run(struct dx_run *r);
 
+/* The fixed search path for exec_resolve (never the caller's PATH). */
+#define EXEC_SEARCH_PATH \
+	"/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+/* The absolute path of program `name` ("apt-get") in EXEC_SEARCH_PATH:
+   the first regular, executable file.  A name with a '/' is refused.
+   DX_OK, DX_ERR_EXEC when not found, DX_ERR_INVALID_ARG. */
+int exec_resolve(const char *name, char *out, size_t outsize);
+
 #endif

@@ -6,6 +6,8 @@
 
 #include "hash.h"
 
+#include <mbedtls/md.h>
+#include <mbedtls/platform_util.h>
 #include <mbedtls/sha256.h>
 
 void hash_sha256(const void *data, size_t len,
@@ -18,17 +20,35 @@ void hash_sha256(const void *data, size_t len,
 #endif
 }
 
-void hash_sha256_hex(const void *data, size_t len,
-                     char out[HASH_SHA256_HEX_LEN + 1])
+static void to_hex(const unsigned char bin[HASH_SHA256_LEN],
+                   char out[HASH_SHA256_HEX_LEN + 1])
 {
 	static const char digits[] = "0123456789abcdef";
-	unsigned char bin[HASH_SHA256_LEN];
 	size_t i;
 
-	hash_sha256(data, len, bin);
 	for (i = 0; i < HASH_SHA256_LEN; i++) {
 		out[2 * i] = digits[bin[i] >> 4];
 		out[2 * i + 1] = digits[bin[i] & 0xf];
 	}
 	out[HASH_SHA256_HEX_LEN] = '\0';
+}
+
+void hash_sha256_hex(const void *data, size_t len,
+                     char out[HASH_SHA256_HEX_LEN + 1])
+{
+	unsigned char bin[HASH_SHA256_LEN];
+
+	hash_sha256(data, len, bin);
+	to_hex(bin, out);
+}
+
+void hash_hmac_sha256_hex(const void *key, size_t keylen, const void *data,
+                          size_t len, char out[HASH_SHA256_HEX_LEN + 1])
+{
+	unsigned char bin[HASH_SHA256_LEN];
+
+	(void)mbedtls_md_hmac(mbedtls_md_info_from_type(MBEDTLS_MD_SHA256),
+	                      key, keylen, data, len, bin);
+	to_hex(bin, out);
+	mbedtls_platform_zeroize(bin, sizeof(bin));
 }

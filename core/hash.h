@@ -16,4 +16,8 @@ void hash_sha256(const void *data, size_t len,
 void hash_sha256_hex(const void *data, size_t len,
                      char out[HASH_SHA256_HEX_LEN + 1]);
 
+/* HMAC-SHA256 of data under key, as lower-case hex (65 bytes with NUL). */
+void hash_hmac_sha256_hex(const void *key, size_t keylen, const void *data,
+                          size_t len, char out[HASH_SHA256_HEX_LEN + 1]);
+
 #endif

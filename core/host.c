@@ -6,11 +6,13 @@
 #include "host.h"
 
 #include <stdarg.h>
+#include <stdio.h>
 
 #include "exec.h"
 #include "fileio.h"
 #include "http.h"
 #include "log.h"
+#include "redact.h"
 
 struct host_ctx {
 	const struct dx_settings_view *settings;
@@ -29,10 +31,47 @@ static void host_log(void *ctx, enum dx_log_level level, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* The command line as one log word list (argv never holds a secret, but
+   it goes through redaction like every log line). */
+static void log_argv(const struct dx_run *run)
+{
+	char line[1024];
+	size_t used = 0, i;
+
+	line[0] = '\0';
+	for (i = 0; run->argv != NULL && run->argv[i] != NULL &&
+	            used < sizeof(line);
+	     i++)
+		used += (size_t)snprintf(line + used, sizeof(line) - used, "%s%s",
+		                         i ? " " : "", run->argv[i]);
+	log_info("run: %s", line);
+}
+
+/* Every child's output is redacted before anyone sees it: the plugin, the
+   log, and through them the status file. */
 static int host_run(void *ctx, struct dx_run *run)
 {
+	int r;
+
 	(void)ctx;
-	return exec_run(run);
+	log_argv(run);
+	r = exec_run(run);
+	if (run->output != NULL && run->output_size > 0)
+		run->output_len = redact_text(run->output, run->output_size);
+	if (r == DX_OK && run->exit_status == 0)
+		return r;
+	if (r == DX_ERR_EXEC_TIMEOUT)
+		log_warn("timed out after %u ms", run->timeout_ms);
+	else if (r != DX_OK)
+		log_warn("could not start: %s", run->argv[0]);
+	else if (run->term_signal)
+		log_warn("killed by signal %d", run->term_signal);
+	else
+		log_warn("exit status %d", run->exit_status);
+	if (run->output != NULL && run->output_len > 0)
+		log_warn("output (last %zu bytes): %s", run->output_len,
+		         run->output);
+	return r;
 }
 
 static int host_write_file(void *ctx, const char *path, const void *data,

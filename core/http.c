@@ -345,6 +345,78 @@ out:
 	return r;
 }
 
+/*
+ * The Docker Engine API on its unix socket.  No TLS and no redirects: the
+ * socket is root's, and the host name in the URL is only a placeholder.
+ * Failures are logged at debug level: callers use this as a health check
+ * and say themselves what a failure means.
+ */
+int http_unix_get(const char *socket_path, const char *path,
+                  unsigned timeout_ms, size_t max, char **out, size_t *len)
+{
+	char url[1024];
+	char errbuf[CURL_ERROR_SIZE];
+	struct body b;
+	CURL *h = NULL;
+	CURLcode c;
+	int r;
+
+	*out = NULL;
+	*len = 0;
+	if (socket_path == NULL || path == NULL || path[0] != '/' ||
+	    snprintf(url, sizeof(url), "http://localhost%s", path) >=
+	            (int)sizeof(url))
+		return DX_ERR_INVALID_ARG;
+	memset(&b, 0, sizeof(b));
+	b.max = max < SIZE_MAX ? max : SIZE_MAX - 1;
+	errbuf[0] = '\0';
+	h = curl_easy_init();
+	if (h == NULL)
+		return DX_ERR_NOMEM;
+	b.curl = h;
+	if (curl_easy_setopt(h, CURLOPT_URL, url) != CURLE_OK ||
+	    curl_easy_setopt(h, CURLOPT_UNIX_SOCKET_PATH, socket_path) !=
+	            CURLE_OK ||
+	    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf) != CURLE_OK ||
+	    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L) != CURLE_OK ||
+	    curl_easy_setopt(h, CURLOPT_FAILONERROR, 1L) != CURLE_OK ||
+	    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)timeout_ms) !=
+	            CURLE_OK ||
+	    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, write_cb) != CURLE_OK ||
+	    curl_easy_setopt(h, CURLOPT_WRITEDATA, &b) != CURLE_OK) {
+		r = DX_ERR_DOWNLOAD;
+		goto out;
+	}
+	c = curl_easy_perform(h);
+	if (b.nomem) {
+		r = DX_ERR_NOMEM;
+		goto out;
+	}
+	if (b.too_large) {
+		r = DX_ERR_TOO_LARGE;
+		goto out;
+	}
+	if (c != CURLE_OK) {
+		log_debug("engine API %s on %s: %s", path, socket_path,
+		          errbuf[0] != '\0' ? errbuf : curl_easy_strerror(c));
+		r = DX_ERR_DOWNLOAD;
+		goto out;
+	}
+	if (body_reserve(&b, 1) != 0) {
+		r = DX_ERR_NOMEM;
+		goto out;
+	}
+	b.data[b.len] = '\0';
+	*out = b.data;
+	*len = b.len;
+	b.data = NULL;
+	r = DX_OK;
+out:
+	curl_easy_cleanup(h);
+	free(b.data);
+	return r;
+}
+
 static int is_sha256_hex(const char *s)
 {
 	size_t i;

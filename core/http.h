@@ -29,6 +29,11 @@ void http_allow_plain_http(int allow);
 /* Fetch `url` into memory (*out NUL-terminated, *len) with a size cap. */
 int http_get(const char *url, size_t max, char **out, size_t *len);
 
+/* GET `path` (e.g. "/_ping") from an HTTP server on the unix socket
+   `socket_path` (the Docker Engine API), bounded by `timeout_ms`. */
+int http_unix_get(const char *socket_path, const char *path,
+                  unsigned timeout_ms, size_t max, char **out, size_t *len);
+
 /* Download `url` to `path` atomically with `mode`.  When sha256_hex is
    not NULL, the body must hash to it (DX_ERR_CHECKSUM otherwise) and
    nothing is written. */

@@ -8,15 +8,25 @@
 #include "log.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "redact.h"
+
 #define LOG_LINE_MAX 2048
+#define LOG_PATH_MAX 4096
 
 static int log_fd = 2;
+static int file_fd = -1;            /* log_fd when it is our file */
+static char file_path[LOG_PATH_MAX];
+static size_t file_max;
 static enum dx_log_level log_level = DX_LOG_INFO;
+static const char *log_step;
 
 static const char *const level_names[] = {
 	[DX_LOG_ERROR] = "ERROR",
@@ -35,12 +45,103 @@ void log_set_level(enum dx_log_level level)
 	log_level = level;
 }
 
+void log_set_step(const char *step)
+{
+	log_step = step;
+}
+
+int log_fd_get(void)
+{
+	return log_fd;
+}
+
+static int open_append(const char *path)
+{
+	return open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
+	            0600);
+}
+
+int log_open_file(const char *path, size_t max_bytes)
+{
+	int fd;
+
+	if (snprintf(file_path, sizeof(file_path), "%s", path) >=
+	    (int)sizeof(file_path))
+		return DX_ERR_INVALID_ARG;
+	fd = open_append(path);
+	if (fd < 0)
+		return DX_ERR_IO;
+	log_close_file();
+	file_fd = fd;
+	file_max = max_bytes;
+	log_fd = fd;
+	return DX_OK;
+}
+
+void log_close_file(void)
+{
+	if (file_fd >= 0) {
+		close(file_fd);
+		if (log_fd == file_fd)
+			log_fd = 2;
+		file_fd = -1;
+	}
+}
+
+/* Keep the log bounded: past file_max, the file becomes <path>.1.  The
+   worker and a concurrent enable may both rotate; rename() is atomic and
+   the loser just appends to the new file. */
+static void rotate_if_needed(void)
+{
+	char old[LOG_PATH_MAX + 2];
+	struct stat st;
+	int fd;
+
+	if (file_fd < 0 || log_fd != file_fd || file_max == 0 ||
+	    fstat(file_fd, &st) != 0 || (size_t)st.st_size < file_max)
+		return;
+	if (snprintf(old, sizeof(old), "%s.1", file_path) >= (int)sizeof(old))
+		return;
+	(void)rename(file_path, old);
+	fd = open_append(file_path);
+	if (fd < 0)
+		return;
+	/* Keep the same descriptor number: a worker's stdout/stderr point at
+	   it, and child output should follow the log into the new file. */
+	if (dup2(fd, file_fd) >= 0)
+		close(fd);
+}
+
+/* The message in full, whatever its length: in `stack` when it fits,
+   else in a malloc'd buffer (*heap, freed by the caller). */
+static char *format_full(char *stack, size_t size, char **heap,
+                         const char *fmt, va_list ap)
+{
+	va_list again;
+	int k;
+
+	*heap = NULL;
+	va_copy(again, ap);
+	k = vsnprintf(stack, size, fmt, ap);
+	if (k >= 0 && (size_t)k >= size) {
+		*heap = malloc((size_t)k + 1);
+		if (*heap != NULL)
+			(void)vsnprintf(*heap, (size_t)k + 1, fmt, again);
+	}
+	va_end(again);
+	if (k < 0)
+		stack[0] = '\0';
+	return *heap != NULL ? *heap : stack;
+}
+
 void log_vmsg(enum dx_log_level level, const char *fmt, va_list ap)
 {
 	char line[LOG_LINE_MAX];
+	char stack[LOG_LINE_MAX * 2];
+	char *heap, *msg;
 	struct timespec ts;
 	struct tm tm;
-	size_t n;
+	size_t n, len;
 	int k;
 	int saved_errno = errno;
 
@@ -49,19 +150,28 @@ void log_vmsg(enum dx_log_level level, const char *fmt, va_list ap)
 	clock_gettime(CLOCK_REALTIME, &ts);
 	gmtime_r(&ts.tv_sec, &tm);
 	k = snprintf(line, sizeof(line),
-	             "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ [%d] %s: ",
+	             "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ [%d] %s: %s%s",
 	             tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
 	             tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000000L, (int)getpid(),
-	             level_names[level]);
-	n = k > 0 ? (size_t)k : 0;
-	if (n < sizeof(line)) {
-		k = vsnprintf(line + n, sizeof(line) - n, fmt, ap);
-		if (k > 0)
-			n += (size_t)k;
-	}
-	if (n > sizeof(line) - 2)
-		n = sizeof(line) - 2;  /* a long line is cut, never split */
+	             level_names[level], log_step ? log_step : "",
+	             log_step ? ": " : "");
+	n = k > 0 && (size_t)k < sizeof(line) ? (size_t)k : 0;
+	/* Redact the whole message before cutting it: a secret that
+	   straddled the cut would otherwise leave its first bytes. */
+	msg = format_full(stack, sizeof(stack), &heap, fmt, ap);
+	len = strlen(msg);
+	len = redact_text(msg, len + 1);
+	if (len > sizeof(line) - 2 - n)
+		len = sizeof(line) - 2 - n;  /* a long line is cut, never split */
+	memcpy(line + n, msg, len);
+	n += len;
 	line[n++] = '\n';
+	if (heap != NULL) {
+		explicit_bzero(heap, strlen(heap));
+		free(heap);
+	}
+	explicit_bzero(stack, sizeof(stack));
+	rotate_if_needed();
 	while (write(log_fd, line, n) < 0 && errno == EINTR)
 		;
 	errno = saved_errno;

@@ -8,6 +8,7 @@
 
 #include "distro.h"
 #include "err.h"
+#include "handler.h"
 #include "host.h"
 #include "http.h"
 #include "loader.h"
@@ -95,10 +96,6 @@ static int cmd_detect(const char *argv0, const char *root)
 static int run_command(int argc, char **argv)
 {
 	const char *cmd = argv[1];
-	static const char *const handler_cmds[] = {
-		"install", "enable", "disable", "uninstall", "update", NULL
-	};
-	size_t i;
 
 	if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "-V") == 0) {
 		print_version();
@@ -121,12 +118,13 @@ static int run_command(int argc, char **argv)
 		}
 		return cmd_detect(argv[0], root);
 	}
-	for (i = 0; handler_cmds[i] != NULL; i++) {
-		if (strcmp(cmd, handler_cmds[i]) == 0) {
-			fprintf(stderr, "docker-extension: '%s' is not "
-			        "implemented yet\n", cmd);
-			return DX_ERR_NOT_IMPLEMENTED;
+	if (handler_is_command(cmd)) {
+		if (argc != 2) {
+			fprintf(stderr, "usage: docker-extension %s (run by "
+			        "waagent from the extension directory)\n", cmd);
+			return DX_ERR_USAGE;
 		}
+		return handler_run(cmd, argv[0]);
 	}
 	fprintf(stderr, "docker-extension: unknown command '%s' "
 	        "(try --help)\n", cmd);

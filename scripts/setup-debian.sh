@@ -10,6 +10,8 @@ packages=(
 	libcjson-dev libcurl4-openssl-dev libmbedtls-dev
 	# tests
 	libcunit1-dev valgrind binutils
+	# a private Docker Engine for the handler tests
+	docker.io curl procps python3
 )
 
 if [ "$(id -u)" -ne 0 ]; then

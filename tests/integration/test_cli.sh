@@ -25,7 +25,8 @@ out=$("$bin" --help 2>&1); check "--help" 0 $? "$out" "Usage: docker-extension C
 out=$("$bin" 2>&1); check "no command" 2 $? "$out" "Usage: docker-extension COMMAND"
 out=$("$bin" frobnicate 2>&1); check "unknown command" 2 $? "$out" "unknown command 'frobnicate'"
 out=$("$bin" detect --root 2>&1); check "detect bad usage" 2 $? "$out" "usage: docker-extension detect"
-out=$("$bin" enable 2>&1); check "enable not yet" 15 $? "$out" "'enable' is not implemented yet"
+out=$(cd "$work" && "$bin" enable 2>&1); check "enable outside an extension directory" 28 $? "$out" "HandlerEnvironment.json not found"
+out=$("$bin" enable now 2>&1); check "enable with an argument" 2 $? "$out" "usage: docker-extension enable"
 
 # The extension package layout: bin/ beside plugins/.
 mkdir -p "$work/pkg/bin" "$work/pkg/plugins"

@@ -17,6 +17,14 @@ void test_fileio_register(void);
 void test_hash_register(void);
 void test_http_register(void);
 void test_loader_register(void);
+void test_settings_register(void);
+void test_redact_register(void);
+void test_jsonw_register(void);
+void test_status_register(void);
+void test_seq_register(void);
+void test_state_register(void);
+void test_host_register(void);
+void test_secrets_register(void);
 
 static void (*const registrations[])(void) = {
 	test_err_register,
@@ -27,6 +35,14 @@ static void (*const registrations[])(void) = {
 	test_hash_register,
 	test_http_register,
 	test_loader_register,
+	test_settings_register,
+	test_redact_register,
+	test_jsonw_register,
+	test_status_register,
+	test_seq_register,
+	test_state_register,
+	test_host_register,
+	test_secrets_register,
 };
 
 int main(int argc, char **argv)

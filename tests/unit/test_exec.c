@@ -205,6 +205,9 @@ static void test_errors(void)
 			        ret);
 		CU_ASSERT_EQUAL(ret, rows[i].ret);
 		CU_ASSERT_EQUAL(r.exit_status, rows[i].exit_status);
+		if (rows[i].err != 0 && errno != rows[i].err)
+			fprintf(stderr, "\n  row '%s': errno %d\n",
+			        rows[i].name, errno);
 		if (rows[i].err != 0)
 			CU_ASSERT_EQUAL(errno, rows[i].err);
 		CU_ASSERT_EQUAL(r.timed_out, 0);
@@ -495,6 +498,32 @@ static void test_no_zombies(void)
 	CU_ASSERT(w == 0 || (w < 0 && errno == ECHILD));
 }
 
+static void test_resolve(void)
+{
+	char path[256];
+
+	CU_ASSERT_EQUAL(exec_resolve("sh", path, sizeof(path)), DX_OK);
+	CU_ASSERT(strcmp(path, "/usr/bin/sh") == 0 ||
+	          strcmp(path, "/bin/sh") == 0);
+	CU_ASSERT_EQUAL(exec_resolve("true", path, sizeof(path)), DX_OK);
+	CU_ASSERT_EQUAL(path[0], '/');
+	/* The caller's PATH does not count. */
+	setenv("PATH", "/nonexistent", 1);
+	CU_ASSERT_EQUAL(exec_resolve("true", path, sizeof(path)), DX_OK);
+	setenv("PATH", "/usr/bin:/bin", 1);
+	/* error rows */
+	CU_ASSERT_EQUAL(exec_resolve("no-such-program-here", path, sizeof(path)),
+	                DX_ERR_EXEC);
+	CU_ASSERT_STRING_EQUAL(path, "");
+	CU_ASSERT_EQUAL(exec_resolve("/bin/true", path, sizeof(path)),
+	                DX_ERR_INVALID_ARG);
+	CU_ASSERT_EQUAL(exec_resolve("../true", path, sizeof(path)),
+	                DX_ERR_INVALID_ARG);
+	CU_ASSERT_EQUAL(exec_resolve("", path, sizeof(path)),
+	                DX_ERR_INVALID_ARG);
+	CU_ASSERT_EQUAL(exec_resolve("true", path, 4), DX_ERR_EXEC);
+}
+
 void test_exec_register(void)
 {
 	CU_pSuite s = CU_add_suite("exec", suite_init, suite_cleanup);
@@ -514,5 +543,6 @@ void test_exec_register(void)
 	CU_add_test(s, "timeout", test_timeout);
 	CU_add_test(s, "timeout kills the process group",
 	            test_timeout_kills_group);
+	CU_add_test(s, "resolve in the fixed search path", test_resolve);
 	CU_add_test(s, "no zombies", test_no_zombies);
 }

@@ -7,10 +7,12 @@
 #include <CUnit/CUnit.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <sys/stat.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "log.h"
+#include "redact.h"
 #include "testutil.h"
 
 void test_log_register(void);
@@ -101,6 +103,57 @@ static void test_long_line_is_one_line(void)
 	CU_ASSERT(strlen(t) < 2048 + 100);
 }
 
+static void test_file_rotation_and_redaction(void)
+{
+	char path[PATH_MAX], old[PATH_MAX + 8];
+	const char *dir = tu_mkdtemp("logfile");
+	const char *text;
+	struct stat st;
+	int i;
+
+	tu_fmt(path, sizeof(path), "%s/docker-extension.log", dir);
+	tu_fmt(old, sizeof(old), "%s.1", path);
+	CU_ASSERT_EQUAL_FATAL(log_open_file(path, 4096), DX_OK);
+	CU_ASSERT_EQUAL(stat(path, &st), 0);
+	CU_ASSERT_EQUAL(st.st_mode & 07777, 0600);
+	/* A secret in a message is masked before it is written. */
+	CU_ASSERT_EQUAL(redact_add("hunter2-password"), DX_OK);
+	log_set_step("login");
+	log_info("password is hunter2-password, ok");
+	log_set_step(NULL);
+	text = tu_read_file(path);
+	CU_ASSERT_PTR_NOT_NULL(strstr(text, "INFO: login: password is ***, ok"));
+	CU_ASSERT_PTR_NULL(strstr(text, "hunter2"));
+	/* A secret across the 2 KiB cut leaves nothing of itself. */
+	{
+		char big[3000];
+
+		memset(big, 'x', sizeof(big));
+		memcpy(big + 1990, "hunter2-password", 16);
+		big[sizeof(big) - 1] = '\0';
+		log_info("%s", big);
+		text = tu_read_file(path);
+		CU_ASSERT_PTR_NULL(strstr(text, "hunt"));
+		CU_ASSERT_PTR_NOT_NULL(strstr(text, "xx***xx"));
+	}
+	redact_clear();
+	/* Past the cap the file moves to .1 and a new one starts: two files
+	   at most, each about the cap. */
+	for (i = 0; i < 200; i++)
+		log_info("line %d of a long run of filler text to fill the log", i);
+	CU_ASSERT_EQUAL(stat(old, &st), 0);
+	CU_ASSERT(st.st_size >= 4096 && st.st_size < 4096 + 200);
+	CU_ASSERT_EQUAL(stat(path, &st), 0);
+	CU_ASSERT(st.st_size < 4096 + 200);
+	text = tu_read_file(path);
+	CU_ASSERT_PTR_NOT_NULL(strstr(text, "line 199 of"));
+	log_close_file();
+	/* error row: a directory that does not exist */
+	tu_fmt(path, sizeof(path), "%s/missing/x.log", dir);
+	CU_ASSERT_EQUAL(log_open_file(path, 4096), DX_ERR_IO);
+	tu_rm_rf(dir);
+}
+
 void test_log_register(void)
 {
 	CU_pSuite s = CU_add_suite("log", NULL, NULL);
@@ -109,4 +162,6 @@ void test_log_register(void)
 	CU_add_test(s, "debug level", test_debug_level);
 	CU_add_test(s, "a long line is cut, still one line",
 	            test_long_line_is_one_line);
+	CU_add_test(s, "file: 0600, rotation, redaction",
+	            test_file_rotation_and_redaction);
 }

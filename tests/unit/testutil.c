@@ -35,9 +35,8 @@ const char *tu_mkdtemp(const char *tag)
 {
 	static char path[4096];
 	char base[4096];
-	const char *top = getenv("DX_TOP_BUILDDIR");
-
-	snprintf(base, sizeof(base), "%s/tests/tmp", top ? top : ".");
+	/* Absolute, so that paths handed to exec and the loader are too. */
+	snprintf(base, sizeof(base), "%s/tests/tmp", tu_env("DX_TOP_BUILDDIR"));
 	if (mkdir(base, 0755) != 0 && errno != EEXIST)
 		die("mkdir", base);
 	chmod(base, 0755);

@@ -1,0 +1,884 @@
+/*
+ * handler - install, enable, disable, uninstall, update.
+ *
+ * The shape of enable, and why:
+ *   - everything that can be checked without changing the VM (handler
+ *     environment, sequence number, settings in full) is checked before
+ *     anything else, so a bad settings file gets an `error` status at once
+ *     and nothing is half-changed;
+ *   - unchanged settings (same digests, same mrseq) on a healthy Docker
+ *     finish right there with a fresh `success`: no worker, no plugin;
+ *   - otherwise `transitioning` is written and a detached worker (own
+ *     session, stdio on the log, no inherited descriptors but the lock)
+ *     does the work: waagent kills enable's process group at 300 s, and
+ *     installing Docker can take longer.
+ *   - One worker at a time changes the VM: it holds an flock() on
+ *     <state>/lock, which the kernel releases when it dies, so there is no
+ *     stale pid file to clean up.  enable takes the lock itself and hands
+ *     it to the worker it forks; when the lock is busy, the holder's
+ *     sequence number (in <state>/running, written only under the lock)
+ *     says whether this enable is a duplicate (same seq: nothing to do) or
+ *     newer (a worker waits for the lock, then applies the newer settings).
+ */
+#include "config.h"
+
+#include "handler.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "distro.h"
+#include "err.h"
+#include "events.h"
+#include "fileio.h"
+#include "host.h"
+#include "http.h"
+#include "loader.h"
+#include "log.h"
+#include "redact.h"
+#include "seq.h"
+#include "settings.h"
+#include "state.h"
+#include "status.h"
+
+#define MSG_MAX 1024
+#define LOG_FILE_NAME "docker-extension.log"
+#define LOG_FILE_MAX (4u * 1024u * 1024u)
+#define SETTINGS_FILE_MAX (1024u * 1024u)
+#define ENV_FILE_MAX (64u * 1024u)
+#define DEFAULT_NAME "Microsoft.Azure.Extensions.DockerExtension"
+#define DOCKER_SOCKET "/var/run/docker.sock"
+/* How long the update marker disarms uninstall: waagent runs the old
+   uninstall right after the new update, seconds apart. */
+#define UPDATE_MARKER_MAX_AGE_S 3600
+/* How long uninstall and disable wait for a running worker. */
+#define LOCK_WAIT_S 240
+
+struct run_ctx {
+	const char *command;
+	const char *operation;          /* "Enable", ... for the status */
+	const char *argv0;
+	char base_dir[PATH_MAX];        /* where HandlerEnvironment.json is */
+	struct handler_env env;
+	unsigned long seq;
+	int have_seq;
+	struct state st;
+	struct dx_settings settings;
+	struct settings_report rep;
+	struct status_report *status;   /* large: on the heap */
+};
+
+/* A message into a fixed buffer; a long one is cut, which is fine for a
+   one-line message (and says so to the compiler). */
+static void say(char *msg, size_t msgsize, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void say(char *msg, size_t msgsize, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	(void)vsnprintf(msg, msgsize, fmt, ap);
+	va_end(ap);
+}
+
+static const struct {
+	const char *command;
+	const char *operation;
+} commands[] = {
+	{ "install", "Install" },
+	{ "enable", "Enable" },
+	{ "disable", "Disable" },
+	{ "uninstall", "Uninstall" },
+	{ "update", "Update" },
+};
+
+int handler_is_command(const char *command)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(commands[i].command, command) == 0)
+			return 1;
+	return 0;
+}
+
+/* ---- environment ------------------------------------------------------------ */
+
+static int dir_of(const char *path, char *out, size_t outsize)
+{
+	char real[PATH_MAX];
+	char *slash;
+
+	if (realpath(path, real) == NULL)
+		return -1;
+	slash = strrchr(real, '/');
+	if (slash == NULL)
+		return -1;
+	*(slash == real ? slash + 1 : slash) = '\0';
+	return snprintf(out, outsize, "%s", real) < (int)outsize ? 0 : -1;
+}
+
+/* HandlerEnvironment.json: in the working directory (waagent's cwd is the
+   extension directory), beside the handler, then one level up (the
+   package keeps the handler in bin/). */
+static int find_handler_env(struct run_ctx *c, char *msg, size_t msgsize)
+{
+	char dirs[3][PATH_MAX];
+	char path[PATH_MAX + 32];
+	size_t n = 0, i;
+	char *text = NULL;
+	size_t len;
+	int r;
+
+	if (getcwd(dirs[n], sizeof(dirs[n])) != NULL)
+		n++;
+	if (c->argv0 != NULL && strchr(c->argv0, '/') != NULL &&
+	    dir_of(c->argv0, dirs[n], sizeof(dirs[n])) == 0) {
+		n++;
+		if (snprintf(path, sizeof(path), "%s/..", dirs[n - 1]) <
+		            (int)sizeof(path) &&
+		    realpath(path, dirs[n]) != NULL)
+			n++;
+	}
+	for (i = 0; i < n; i++) {
+		snprintf(path, sizeof(path), "%s/HandlerEnvironment.json",
+		         dirs[i]);
+		r = fileio_read_all(path, ENV_FILE_MAX, &text, &len);
+		if (r == DX_ERR_IO && errno == ENOENT)
+			continue;
+		if (r != DX_OK) {
+			say(msg, msgsize, "cannot read %s: %s", path,
+			         r == DX_ERR_IO ? strerror(errno) : err_str(r));
+			return DX_ERR_SETTINGS;
+		}
+		r = settings_parse_handler_env(text, len, &c->env, msg,
+		                               msgsize);
+		free(text);
+		if (r != DX_OK)
+			return r;
+		snprintf(c->base_dir, sizeof(c->base_dir), "%s", dirs[i]);
+		return DX_OK;
+	}
+	say(msg, msgsize, "HandlerEnvironment.json not found in the "
+	         "working directory, beside the handler or one level up");
+	return DX_ERR_SETTINGS;
+}
+
+static const char *handler_name(const struct run_ctx *c)
+{
+	return c->env.name != NULL ? c->env.name : DEFAULT_NAME;
+}
+
+static void open_log(const struct run_ctx *c)
+{
+	char path[PATH_MAX + 32];
+
+	(void)mkdir(c->env.log_folder, 0755);
+	snprintf(path, sizeof(path), "%s/" LOG_FILE_NAME, c->env.log_folder);
+	if (log_open_file(path, LOG_FILE_MAX) != DX_OK)
+		fprintf(stderr, "docker-extension: cannot open the log %s: "
+		        "%s\n", path, strerror(errno));
+}
+
+/* ---- status ------------------------------------------------------------------- */
+
+static void write_status(struct run_ctx *c)
+{
+	if (!c->have_seq)
+		return;
+	if (status_write(c->env.status_folder, c->seq, c->status) != DX_OK)
+		log_error("cannot write %s/%lu.status: %s",
+		          c->env.status_folder, c->seq, strerror(errno));
+}
+
+static void report(struct run_ctx *c, enum status_state state, int err,
+                   const char *message)
+{
+	status_begin(c->status, handler_name(c), c->operation, state,
+	             err_status_code(err), "%s", message);
+}
+
+/* ---- settings ----------------------------------------------------------------- */
+
+/* Until protected settings can be decrypted, say so plainly. */
+static int decrypt_refuse(void *ctx, const char *b64, const char *thumbprint,
+                          char **plaintext, size_t *len, char *msg,
+                          size_t msgsize)
+{
+	(void)ctx;
+	(void)b64;
+	(void)thumbprint;
+	*plaintext = NULL;
+	*len = 0;
+	say(msg, msgsize, "protectedSettings cannot be decrypted by this "
+	         "version of docker-extension yet; remove them or use a "
+	         "version with protected-settings support");
+	return DX_ERR_NOT_IMPLEMENTED;
+}
+
+static void register_secret(void *ctx, const char *secret)
+{
+	(void)ctx;
+	(void)redact_add(secret);
+}
+
+/* Read and validate <config>/<seq>.settings.  `missing_ok`: disable,
+   uninstall and update run with a sequence number whose file may be in
+   the new version's folder only (waagent-contract.md 3.7). */
+static int load_settings(struct run_ctx *c, int missing_ok, char *msg,
+                         size_t msgsize)
+{
+	char path[PATH_MAX + 32];
+	char *text = NULL;
+	size_t len = 0, i;
+	int r;
+
+	snprintf(path, sizeof(path), "%s/%lu.settings", c->env.config_folder,
+	         c->seq);
+	r = fileio_read_all(path, SETTINGS_FILE_MAX, &text, &len);
+	if (r == DX_ERR_IO && errno == ENOENT && missing_ok)
+		return DX_OK;
+	if (r != DX_OK) {
+		say(msg, msgsize, "cannot read %s: %s", path,
+		         r == DX_ERR_IO ? strerror(errno) : err_str(r));
+		return r == DX_ERR_TOO_LARGE ? DX_ERR_SETTINGS : r;
+	}
+	r = settings_parse_file(text, len, decrypt_refuse, NULL, &c->settings,
+	                        &c->rep);
+	free(text);
+	settings_each_secret(&c->settings, register_secret, NULL);
+	for (i = 0; i < c->rep.n_warnings; i++)
+		log_warn("settings: %s", c->rep.warnings[i]);
+	for (i = 0; i < c->rep.n_errors; i++)
+		log_error("settings: %s", c->rep.errors[i]);
+	if (r != DX_OK && c->rep.n_errors > 0)
+		say(msg, msgsize, "invalid settings in %lu.settings: %s%s",
+		         c->seq, c->rep.errors[0],
+		         c->rep.n_errors > 1 ? " (more in the substatus)" : "");
+	else if (r != DX_OK)
+		say(msg, msgsize, "invalid settings in %lu.settings: %s",
+		         c->seq, err_str(r));
+	return r;
+}
+
+/* All problems of the settings in one substatus entry. */
+static void settings_substatus(struct run_ctx *c)
+{
+	char text[STATUS_SUB_MESSAGE_MAX];
+	size_t used = 0, i;
+	char **items = c->rep.n_errors ? c->rep.errors : c->rep.warnings;
+	size_t n = c->rep.n_errors ? c->rep.n_errors : c->rep.n_warnings;
+
+	text[0] = '\0';
+	for (i = 0; i < n && used < sizeof(text); i++)
+		used += (size_t)snprintf(text + used, sizeof(text) - used,
+		                         "%s%s", i ? "; " : "", items[i]);
+	if (c->rep.n_errors)
+		status_sub(c->status, "settings", STATUS_ERROR,
+		           err_status_code(DX_ERR_SETTINGS), "%s", text);
+	else if (n)
+		status_sub(c->status, "settings", STATUS_WARNING, 0, "%s", text);
+	else
+		status_sub(c->status, "settings", STATUS_SUCCESS, 0, "valid");
+}
+
+/* ---- Docker health ------------------------------------------------------------ */
+
+static const char *docker_socket(void)
+{
+	const char *h = getenv("DOCKER_HOST");
+
+	if (h != NULL && strncmp(h, "unix://", 7) == 0 && h[7] == '/')
+		return h + 7;
+	return DOCKER_SOCKET;
+}
+
+static int docker_healthy(void)
+{
+	char *body = NULL;
+	size_t len;
+	int ok;
+
+	if (http_unix_get(docker_socket(), "/_ping", 2000, 64, &body, &len) !=
+	    DX_OK)
+		return 0;
+	ok = strcmp(body, "OK") == 0;
+	free(body);
+	return ok;
+}
+
+/* ---- applying ----------------------------------------------------------------- */
+
+static void fill_view(const struct dx_settings *s, struct dx_settings_view *v)
+{
+	memset(v, 0, sizeof(*v));
+	v->version = s->version;
+	v->source = s->source;
+	v->mirror = s->mirror;
+	v->china_cloud = s->china_cloud;
+	v->port = s->port;
+	v->options = (const char *const *)s->options;
+	v->n_options = s->n_options;
+	v->daemon_json = s->daemon_json;
+	v->proxy_http = s->proxy_http;
+	v->proxy_https = s->proxy_https;
+	v->no_proxy = s->no_proxy;
+	v->users = (const char *const *)s->users;
+	v->n_users = s->n_users;
+}
+
+static long ms_since(const struct timespec *t0)
+{
+	struct timespec t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (long)((t1.tv_sec - t0->tv_sec) * 1000 +
+	              (t1.tv_nsec - t0->tv_nsec) / 1000000);
+}
+
+/* Record the outcome of one step: substatus, log line, telemetry event. */
+static int step(struct run_ctx *c, const char *name, int r,
+                const char *done_msg, const struct timespec *t0)
+{
+	events_emit(name, r != DX_OK, ms_since(t0), "%s: %s", name,
+	            r == DX_OK ? done_msg : err_str(r));
+	if (r == DX_OK) {
+		status_sub(c->status, name, STATUS_SUCCESS, 0, "%s", done_msg);
+		log_info("%s: %s", name, done_msg);
+	} else {
+		status_sub(c->status, name, STATUS_ERROR, err_status_code(r),
+		           "%s failed: %s (details in %s/" LOG_FILE_NAME ")",
+		           name, err_str(r), c->env.log_folder);
+		log_error("%s failed: %s", name, err_str(r));
+	}
+	return r;
+}
+
+/* Make the VM match the settings: the plugin installs and configures
+   Docker; the daemon is reconfigured and restarted only when its area of
+   the settings changed. */
+static int apply(struct run_ctx *c, const struct state_digests *want,
+                 const struct state_digests *had)
+{
+	struct distro_info info;
+	enum dx_distro d;
+	char msg[MSG_MAX] = "";
+	char dir[PATH_MAX];
+	struct dx_settings_view view;
+	struct dx_host host;
+	struct loader_plugin lp;
+	struct timespec t0;
+	int daemon_changed, r;
+
+	memset(&lp, 0, sizeof(lp));
+	r = distro_detect("", &info, &d, msg, sizeof(msg));
+	if (r == DX_OK)
+		r = loader_plugin_dir(c->argv0, dir, sizeof(dir));
+	if (r == DX_OK) {
+		fill_view(&c->settings, &view);
+		host_init(&host, &view, "");
+		r = loader_load(d, dir, &host, &lp, msg, sizeof(msg));
+	}
+	if (r != DX_OK) {
+		log_error("plugin: %s", msg);
+		status_sub(c->status, "plugin", STATUS_ERROR, err_status_code(r),
+		           "%s", msg);
+		goto out;
+	}
+	status_sub(c->status, "plugin", STATUS_SUCCESS, 0, "%s (%s %s)",
+	           lp.plugin->name, info.id, info.version_id);
+
+	log_set_step("install");
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	r = step(c, "install", lp.plugin->install(lp.state),
+	         "Docker Engine and Compose installed", &t0);
+	if (r != DX_OK)
+		goto out;
+
+	log_set_step("daemon");
+	daemon_changed = had == NULL ||
+	                 strcmp(had->hex[STATE_AREA_DAEMON],
+	                        want->hex[STATE_AREA_DAEMON]) != 0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (daemon_changed) {
+		r = lp.plugin->configure(lp.state);
+		if (r == DX_OK)
+			r = lp.plugin->restart(lp.state);
+		r = step(c, "daemon", r, "daemon configured and restarted",
+		         &t0);
+	} else {
+		r = step(c, "daemon", DX_OK, "configuration unchanged", &t0);
+	}
+	if (r != DX_OK)
+		goto out;
+
+	/* Registry login and compose arrive with the containers issue; a
+	   settings file that asks for them must not report success. */
+	if (c->settings.n_logins > 0) {
+		log_set_step("login");
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		r = step(c, "login", DX_ERR_NOT_IMPLEMENTED, "", &t0);
+		goto out;
+	}
+	if (c->settings.compose_json != NULL && !c->settings.install_only) {
+		log_set_step("compose");
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		r = step(c, "compose", DX_ERR_NOT_IMPLEMENTED, "", &t0);
+		goto out;
+	}
+	r = DX_OK;
+out:
+	log_set_step(c->command);
+	loader_unload(&lp);
+	return r;
+}
+
+/* ---- the lock and the worker ---------------------------------------------------- */
+
+static int open_lock(const struct run_ctx *c)
+{
+	char path[PATH_MAX];
+
+	if (state_path(&c->st, "lock", path, sizeof(path)) != DX_OK)
+		return -1;
+	return open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+}
+
+/* Record, under the lock, which sequence number the holder works on. */
+static void write_running(const struct run_ctx *c)
+{
+	char path[PATH_MAX];
+	char text[32];
+	int n = snprintf(text, sizeof(text), "%lu\n", c->seq);
+
+	if (state_path(&c->st, "running", path, sizeof(path)) == DX_OK)
+		(void)fileio_write_atomic(path, text, (size_t)n, 0600);
+}
+
+static int read_running(const struct run_ctx *c, unsigned long *seq)
+{
+	char path[PATH_MAX];
+	char *text = NULL;
+	size_t len;
+	int r;
+
+	if (state_path(&c->st, "running", path, sizeof(path)) != DX_OK ||
+	    fileio_read_all(path, 64, &text, &len) != DX_OK)
+		return DX_ERR_IO;
+	text[strcspn(text, "\n")] = '\0';
+	r = seq_parse(text, seq);
+	free(text);
+	return r;
+}
+
+/* The fast path: the settings in effect are the ones last applied (a new
+   sequence number with the same content included) and Docker answers. */
+static int unchanged_and_healthy(struct run_ctx *c,
+                                 const struct state_digests *want)
+{
+	struct state_digests had;
+
+	return state_read_applied(&c->st, &had) == DX_OK &&
+	       memcmp(&had, want, sizeof(had)) == 0 && docker_healthy();
+}
+
+static int finish_unchanged(struct run_ctx *c)
+{
+	(void)seq_write_mrseq(c->base_dir, c->seq);
+	report(c, STATUS_SUCCESS, DX_OK,
+	       "Enable succeeded: settings unchanged and Docker healthy");
+	status_sub(c->status, "docker", STATUS_SUCCESS, 0,
+	           "Docker Engine answers on its socket");
+	write_status(c);
+	log_info("seq %lu: nothing changed and Docker is healthy", c->seq);
+	return DX_OK;
+}
+
+/* The worker's body: with the lock held, apply (or find that a newer
+   enable superseded us, or that there is nothing to do). */
+static int work(struct run_ctx *c, const struct state_digests *want)
+{
+	struct state_digests had;
+	unsigned long requested;
+	struct timespec started;
+	int have_had, r;
+
+	clock_gettime(CLOCK_MONOTONIC, &started);
+	write_running(c);
+	if (state_read_requested(&c->st, &requested) == DX_OK &&
+	    requested > c->seq) {
+		log_info("seq %lu superseded by seq %lu; leaving it to that "
+		         "enable", c->seq, requested);
+		return DX_OK;
+	}
+	if (unchanged_and_healthy(c, want))
+		return finish_unchanged(c);
+	have_had = state_read_applied(&c->st, &had) == DX_OK;
+	/* What was applied before is about to change: if we fail half-way,
+	   the next enable must not take the old record for the truth. */
+	state_forget_applied(&c->st);
+	report(c, STATUS_TRANSITIONING, DX_OK, "Enabling Docker");
+	settings_substatus(c);
+	r = apply(c, want, have_had ? &had : NULL);
+	if (r == DX_OK) {
+		(void)state_write_applied(&c->st, want);
+		(void)seq_write_mrseq(c->base_dir, c->seq);
+		c->status->state = STATUS_SUCCESS;
+		c->status->code = 0;
+		snprintf(c->status->message, sizeof(c->status->message),
+		         "Enable succeeded");
+	} else {
+		c->status->state = STATUS_ERROR;
+		c->status->code = err_status_code(r);
+		snprintf(c->status->message, sizeof(c->status->message),
+		         "Enable failed: %s (see the substatus and %s/"
+		         LOG_FILE_NAME ")", err_str(r), c->env.log_folder);
+	}
+	write_status(c);
+	log_info("seq %lu: %s", c->seq, c->status->message);
+	events_emit("enable", r != DX_OK, ms_since(&started), "seq %lu: %s",
+	            c->seq, c->status->message);
+	return r;
+}
+
+/* Everything above 2 except `keep` is closed: the worker must not hold
+   waagent's output files (or anything else) open. */
+static void close_from_3_except(int keep)
+{
+	int fd, max = (int)sysconf(_SC_OPEN_MAX);
+
+	if (max < 0 || max > 65536)
+		max = 65536;
+	for (fd = 3; fd < max; fd++)
+		if (fd != keep)
+			(void)close(fd);
+}
+
+static _Noreturn void worker_main(struct run_ctx *c, int lock_fd,
+                                  const struct state_digests *want)
+{
+	int devnull = open("/dev/null", O_RDWR);
+	int log_fd = log_fd_get();
+	int r;
+
+	if (devnull >= 0)
+		(void)dup2(devnull, 0);
+	if (log_fd >= 0) {
+		(void)dup2(log_fd, 1);
+		(void)dup2(log_fd, 2);
+	}
+	/* Let go of the log's own descriptor before closing the rest (it is
+	   reopened below; closing it twice could close the new one). */
+	log_close_file();
+	if (lock_fd >= 0 && lock_fd != 3) {
+		(void)dup2(lock_fd, 3);
+		lock_fd = 3;
+	}
+	close_from_3_except(lock_fd);
+	open_log(c);
+	log_set_step("worker");
+	if (lock_fd < 0) {
+		lock_fd = open_lock(c);
+		log_info("seq %lu: waiting for the running worker", c->seq);
+		if (lock_fd < 0 || flock(lock_fd, LOCK_EX) != 0) {
+			log_error("cannot take the worker lock: %s",
+			          strerror(errno));
+			_exit(err_exit_code(DX_ERR_IO));
+		}
+	}
+	log_set_step("enable");
+	r = work(c, want);
+	_exit(err_exit_code(r));
+}
+
+/* Fork the worker: setsid() puts it out of waagent's process group (which
+   waagent kills at the time limit), the second fork makes sure it is
+   never a session leader that could take a terminal. */
+static int spawn_worker(struct run_ctx *c, int lock_fd,
+                        const struct state_digests *want)
+{
+	pid_t pid = fork();
+	int status;
+
+	if (pid < 0)
+		return DX_ERR_INTERNAL;
+	if (pid == 0) {
+		if (setsid() < 0)
+			_exit(1);
+		pid = fork();
+		if (pid != 0)
+			_exit(pid < 0 ? 1 : 0);
+		worker_main(c, lock_fd, want);
+	}
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? DX_OK
+	                                                     : DX_ERR_INTERNAL;
+}
+
+/* ---- commands ------------------------------------------------------------------------ */
+
+static int cmd_enable(struct run_ctx *c, char *msg, size_t msgsize)
+{
+	struct state_digests want;
+	unsigned long running;
+	int lock_fd = -1;
+	int r;
+
+	r = load_settings(c, 0, msg, msgsize);
+	if (r != DX_OK) {
+		report(c, STATUS_ERROR, r, msg);
+		if (c->rep.n_errors)
+			settings_substatus(c);
+		write_status(c);
+		return r;
+	}
+	r = state_open(&c->st, msg, msgsize);
+	if (r == DX_OK)
+		r = state_digest(&c->st, &c->settings, &want);
+	if (r != DX_OK) {
+		if (msg[0] == '\0')
+			say(msg, msgsize, "state: %s", err_str(r));
+		report(c, STATUS_ERROR, r, msg);
+		write_status(c);
+		return r;
+	}
+	lock_fd = open_lock(c);
+	if (lock_fd < 0) {
+		say(msg, msgsize, "cannot open the worker lock in %s: %s",
+		         c->st.dir, strerror(errno));
+		report(c, STATUS_ERROR, DX_ERR_IO, msg);
+		write_status(c);
+		return DX_ERR_IO;
+	}
+	if (flock(lock_fd, LOCK_EX | LOCK_NB) == 0) {
+		if (unchanged_and_healthy(c, &want)) {
+			close(lock_fd);
+			return finish_unchanged(c);
+		}
+		write_running(c);
+	} else {
+		close(lock_fd);
+		lock_fd = -1;
+		if (read_running(c, &running) == DX_OK && running == c->seq) {
+			log_info("seq %lu: a worker is already on it", c->seq);
+			printf("enable seq %lu: already in progress\n", c->seq);
+			return DX_OK;
+		}
+	}
+	(void)state_write_requested(&c->st, c->seq);
+	report(c, STATUS_TRANSITIONING, DX_OK, "Enabling Docker");
+	settings_substatus(c);
+	write_status(c);
+	r = spawn_worker(c, lock_fd, &want);
+	if (lock_fd >= 0)
+		close(lock_fd);   /* the worker's copy keeps the lock */
+	if (r != DX_OK) {
+		say(msg, msgsize, "cannot start the worker: %s",
+		         strerror(errno));
+		report(c, STATUS_ERROR, r, msg);
+		write_status(c);
+		return r;
+	}
+	printf("enable seq %lu: working in the background; status in %s/"
+	       "%lu.status\n", c->seq, c->env.status_folder, c->seq);
+	return DX_OK;
+}
+
+static int wait_for_lock(struct run_ctx *c)
+{
+	int fd = open_lock(c);
+	int waited;
+
+	if (fd < 0)
+		return -1;
+	for (waited = 0; flock(fd, LOCK_EX | LOCK_NB) != 0; waited++) {
+		if (waited == 0)
+			log_info("waiting for the running worker");
+		if (waited >= LOCK_WAIT_S) {
+			log_warn("the worker still runs after %d s; going on",
+			         LOCK_WAIT_S);
+			break;
+		}
+		sleep(1);
+	}
+	return fd;
+}
+
+static int cmd_install(struct run_ctx *c, char *msg, size_t msgsize)
+{
+	struct distro_info info;
+	enum dx_distro d;
+	int r;
+
+	/* Fail at install on a distribution we cannot serve: the user sees
+	   it at once instead of at enable. */
+	r = distro_detect("", &info, &d, msg, msgsize);
+	if (r != DX_OK)
+		return r;
+	r = state_open(&c->st, msg, msgsize);
+	if (r != DX_OK)
+		return r;
+	/* A new version's install ends an update: the old uninstall has
+	   run by now. */
+	state_clear_updating(&c->st);
+	(void)state_mark_installed(&c->st);
+	log_info("installed on %s %s; Docker itself is installed by enable "
+	         "(waagent's time limit for install is shorter than a slow "
+	         "package mirror)", info.id, info.version_id);
+	return DX_OK;
+}
+
+static int cmd_disable(struct run_ctx *c, char *msg, size_t msgsize)
+{
+	int r = load_settings(c, 1, msg, msgsize);
+
+	(void)r;  /* disable must not fail on settings it does not use */
+	report(c, STATUS_SUCCESS, DX_OK,
+	       "Disable succeeded: Docker and its containers keep running");
+	write_status(c);
+	return DX_OK;
+}
+
+static int cmd_update(struct run_ctx *c, char *msg, size_t msgsize)
+{
+	int r = state_open(&c->st, msg, msgsize);
+
+	if (r != DX_OK)
+		return r;
+	r = state_mark_updating(&c->st);
+	if (r != DX_OK) {
+		say(msg, msgsize, "cannot write the update marker in %s",
+		         c->st.dir);
+		return r;
+	}
+	log_info("update from %s to %s: the old version's uninstall will "
+	         "keep Docker, containers and configuration",
+	         getenv("AZURE_GUEST_AGENT_UPDATING_FROM_VERSION")
+	                 ? getenv("AZURE_GUEST_AGENT_UPDATING_FROM_VERSION")
+	                 : "?",
+	         getenv("VERSION") ? getenv("VERSION") : "?");
+	report(c, STATUS_SUCCESS, DX_OK, "Update succeeded");
+	write_status(c);
+	return DX_OK;
+}
+
+static int cmd_uninstall(struct run_ctx *c, char *msg, size_t msgsize)
+{
+	char path[PATH_MAX];
+	int lock_fd;
+	int r = state_open(&c->st, msg, msgsize);
+
+	if (r != DX_OK) {
+		log_warn("uninstall: %s; nothing to remove", msg);
+		return DX_OK;
+	}
+	if (state_is_updating(&c->st, UPDATE_MARKER_MAX_AGE_S)) {
+		log_info("uninstall during an update: Docker, containers and "
+		         "configuration stay");
+		return DX_OK;
+	}
+	lock_fd = wait_for_lock(c);
+	/* The steps that remove Docker, the compose project and registry
+	   credentials come with the plugins and containers; what the
+	   handler itself created goes now.  Never fails: waagent deletes
+	   the directory anyway. */
+	state_forget_applied(&c->st);
+	if (state_path(&c->st, "installed", path, sizeof(path)) == DX_OK)
+		(void)unlink(path);
+	if (state_path(&c->st, "requested", path, sizeof(path)) == DX_OK)
+		(void)unlink(path);
+	log_info("uninstalled: state in %s cleared", c->st.dir);
+	if (lock_fd >= 0)
+		close(lock_fd);
+	return DX_OK;
+}
+
+/* ---- entry ------------------------------------------------------------------------------- */
+
+int handler_run(const char *command, const char *argv0)
+{
+	struct run_ctx *c = calloc(1, sizeof(*c));
+	char msg[MSG_MAX] = "";
+	size_t i;
+	int r;
+
+	if (c == NULL)
+		return DX_ERR_NOMEM;
+	c->status = calloc(1, sizeof(*c->status));
+	if (c->status == NULL) {
+		r = DX_ERR_NOMEM;
+		goto out;
+	}
+	c->argv0 = argv0;
+	c->command = command;
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(commands[i].command, command) == 0)
+			c->operation = commands[i].operation;
+	if (c->operation == NULL) {
+		r = DX_ERR_USAGE;
+		goto out;
+	}
+	r = find_handler_env(c, msg, sizeof(msg));
+	if (r != DX_OK)
+		goto out;
+	open_log(c);
+	log_set_step(command);
+	{
+		char op_id[64];
+
+		snprintf(op_id, sizeof(op_id), "%s-%d-%ld", command,
+		         (int)getpid(), (long)time(NULL));
+		events_init(c->env.events_folder, op_id);
+	}
+	log_info("---- %s (docker-extension %s, pid %d)", command,
+	         PACKAGE_VERSION, (int)getpid());
+	r = seq_current(c->env.config_folder, &c->seq, msg, sizeof(msg));
+	c->have_seq = r == DX_OK;
+	if (r != DX_OK && strcmp(command, "enable") == 0)
+		goto out;
+	if (c->have_seq)
+		log_info("sequence number %lu", c->seq);
+	msg[0] = '\0';
+
+	if (strcmp(command, "install") == 0)
+		r = cmd_install(c, msg, sizeof(msg));
+	else if (strcmp(command, "enable") == 0)
+		r = cmd_enable(c, msg, sizeof(msg));
+	else if (strcmp(command, "disable") == 0)
+		r = cmd_disable(c, msg, sizeof(msg));
+	else if (strcmp(command, "update") == 0)
+		r = cmd_update(c, msg, sizeof(msg));
+	else
+		r = cmd_uninstall(c, msg, sizeof(msg));
+out:
+	if (r != DX_OK) {
+		if (msg[0] == '\0')
+			say(msg, sizeof(msg), "%s", err_str(r));
+		log_error("%s failed: %s", command, msg);
+		/* waagent keeps the first 3200 bytes and shows them: one
+		   line, redacted. */
+		redact_text(msg, sizeof(msg));
+		fprintf(stderr, "docker-extension %s: %s\n", command, msg);
+	} else {
+		log_info("%s done", command);
+	}
+	settings_free(&c->settings);
+	settings_report_free(&c->rep);
+	settings_free_handler_env(&c->env);
+	free(c->status);
+	free(c);
+	log_close_file();
+	return r;
+}

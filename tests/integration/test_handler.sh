@@ -1,0 +1,298 @@
+#!/bin/bash
+# The built handler, driven the way waagent drives it: an extension
+# directory with HandlerEnvironment.json, config/N.settings, status/, the
+# ConfigSequenceNumber variable, commands run from the extension directory.
+# A private Docker Engine (its own socket, no bridge, no iptables) answers
+# the handler's health check.  The distribution plugin is the test's
+# stand-in (tests/plugins/fake.c), which records every call: the real
+# plugins change a VM and are tested on the systemd testbed.
+#
+# Every status file is checked against the contract (check_status).
+set -u
+
+build=$DX_TOP_BUILDDIR
+work=$(mktemp -d "$build/tests/handler.XXXXXX")
+chmod 755 "$work"
+pass=0
+fail=0
+dockerd_pid=
+
+cleanup() {
+	if [ -n "$dockerd_pid" ]; then
+		kill "$dockerd_pid" 2>/dev/null
+		for _ in $(seq 50); do kill -0 "$dockerd_pid" 2>/dev/null || break; sleep 0.1; done
+		kill -9 "$dockerd_pid" 2>/dev/null
+	fi
+	pkill -9 -f "$work/ext/" 2>/dev/null
+	umount "$work/docker/data/overlay2" 2>/dev/null
+	rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+ok() { pass=$((pass + 1)); echo "PASS $1"; }
+ko() { fail=$((fail + 1)); echo "FAIL $1"; shift; for l in "$@"; do printf '    %s\n' "$l"; done; }
+check() { # name, condition-exit-code, details...
+	local name=$1 rc=$2; shift 2
+	if [ "$rc" -eq 0 ]; then ok "$name"; else ko "$name" "$@"; fi
+}
+
+# ---- a private Docker Engine ---------------------------------------------------
+dockerd_bin=$(command -v dockerd || true)
+if [ -z "$dockerd_bin" ]; then
+	echo "FAIL dockerd not found (scripts/setup-debian.sh installs docker.io)"
+	echo "test_handler: 0 passed, 1 failed"
+	exit 1
+fi
+mkdir -p "$work/docker"
+"$dockerd_bin" --data-root "$work/docker/data" --exec-root "$work/docker/exec" \
+	-H "unix://$work/docker/sock" --pidfile "$work/docker/pid" \
+	--bridge=none --iptables=false --ip6tables=false >"$work/docker/log" 2>&1 &
+dockerd_pid=$!
+export DOCKER_HOST="unix://$work/docker/sock"
+
+# ---- the extension directory, as waagent lays it out ---------------------------
+ext="$work/ext/Test.DockerExtension-1.0.0"
+logdir="$work/log/Test.DockerExtension"
+mkdir -p "$ext/bin" "$ext/plugins" "$ext/config" "$ext/status" "$logdir/events"
+chmod 755 "$work/ext" "$ext" "$ext/bin" "$ext/plugins"
+chmod 700 "$ext/config" "$ext/status"
+cp "$build/docker-extension" "$ext/bin/docker-extension"
+for name in ubuntu debian centos rhel coreos; do
+	cp "$DX_TEST_PLUGIN_BUILDDIR/fake_$name.so" "$ext/plugins/$name.so"
+	chmod 644 "$ext/plugins/$name.so"
+done
+cat > "$ext/HandlerEnvironment.json" <<EOF
+[{"name": "Test.DockerExtension", "version": 1.0, "handlerEnvironment": {"logFolder": "$logdir", "configFolder": "$ext/config", "statusFolder": "$ext/status", "heartbeatFile": "$ext/heartbeat.log", "eventsFolder": "$logdir/events", "eventsFolder_preview": "$logdir/events"}}]
+EOF
+export DOCKER_EXTENSION_STATE_DIR="$work/state"
+export DX_FAKE_LOG="$work/plugin-calls"
+: > "$DX_FAKE_LOG"
+log="$logdir/docker-extension.log"
+
+settings() { # seq, public-settings-json
+	printf '{"runtimeSettings": [{"handlerSettings": {"publicSettings": %s, "protectedSettings": null, "protectedSettingsCertThumbprint": null}}]}' "$2" \
+		> "$ext/config/$1.settings"
+}
+# run COMMAND SEQ [VAR=VALUE...]: as waagent does (cwd, env); sets $rc, $out
+run() {
+	local cmd=$1 seq=$2; shift 2
+	out=$(cd "$ext" && env ConfigSequenceNumber="$seq" \
+		AZURE_GUEST_AGENT_EXTENSION_PATH="$ext" \
+		AZURE_GUEST_AGENT_EXTENSION_VERSION=1.0.0 "$@" \
+		"$ext/bin/docker-extension" "$cmd" 2>&1)
+	rc=$?
+}
+# wait_terminal SEQ: until N.status is success or error (10 s); sets $st
+wait_terminal() {
+	local i
+	for i in $(seq 100); do
+		st=$("$build/tests/integration/check_status" "$ext/status/$1.status" 2>&1) || true
+		case "$st" in success*|error*) return 0;; esac
+		sleep 0.1
+	done
+	return 1
+}
+valid_status() { # seq -> sets $st; 0 when the file passes the contract check
+	st=$("$build/tests/integration/check_status" "$ext/status/$1.status" 2>&1)
+}
+calls() { tr '\n' ' ' < "$DX_FAKE_LOG" | sed 's/ $//'; }
+ms() { date +%s%3N; }
+
+for _ in $(seq 100); do
+	curl -sf --unix-socket "$work/docker/sock" http://d/_ping >/dev/null 2>&1 && break
+	sleep 0.1
+done
+
+# ---- install ----------------------------------------------------------------------
+run install 0
+check "install exits 0" $rc "exit $rc" "$out"
+[ -f "$work/state/installed" ]; check "install records that it is installed" $?
+[ "$(stat -c %a "$work/state")" = 700 ]; check "state directory is 0700" $? "$(stat -c %a "$work/state")"
+
+# ---- enable, seq 0 ---------------------------------------------------------------
+settings 0 '{"docker": {"options": ["--debug"]}}'
+t0=$(ms); run enable 0; t1=$(ms)
+check "enable exits 0" $rc "exit $rc" "$out"
+[ $((t1 - t0)) -lt 2000 ]; check "enable returns at once ($((t1 - t0)) ms)" $?
+wait_terminal 0; valid_status 0
+check "seq 0: status valid and success" "$([[ $st == success* ]]; echo $?)" "$st"
+check "seq 0: plugin called install, configure, restart" \
+	"$([ "$(calls)" = "install configure restart" ]; echo $?)" "$(calls)"
+grep -q "plugin: success" <<<"$st"; check "seq 0: substatus per step" $? "$st"
+[ "$(cat "$ext/mrseq" 2>/dev/null)" = 0 ]; check "seq 0: mrseq written" $?
+
+# ---- enable again, same seq: the fast no-op ----------------------------------------
+: > "$DX_FAKE_LOG"
+sleep 1.1   # so that a rewritten status has a newer timestamp
+before=$(grep -o '"timestampUTC":"[^"]*"' "$ext/status/0.status")
+t0=$(ms); run enable 0; t1=$(ms)
+valid_status 0
+check "re-enable same seq: success at once, no plugin call ($((t1 - t0)) ms)" \
+	"$([[ $rc == 0 && $st == success* && -z $(calls) ]]; echo $?)" "rc=$rc calls='$(calls)'" "$st"
+after=$(grep -o '"timestampUTC":"[^"]*"' "$ext/status/0.status")
+check "re-enable same seq: a fresh status" "$([ "$before" != "$after" ]; echo $?)" "$before" "$after"
+grep -q "unchanged" <<<"$st"; check "re-enable same seq: says nothing changed" $? "$st"
+
+# ---- new seq, a daemon option changed: one configure and restart -----------------------
+: > "$DX_FAKE_LOG"
+settings 1 '{"docker": {"options": ["--debug", "--log-level=warn"]}}'
+run enable 1; wait_terminal 1
+check "seq 1 (daemon changed): success" "$([[ $st == success* ]]; echo $?)" "$st"
+check "seq 1: install, configure, restart" \
+	"$([ "$(calls)" = "install configure restart" ]; echo $?)" "$(calls)"
+
+# ---- new seq, only docker.users changed: no daemon restart -------------------------------
+: > "$DX_FAKE_LOG"
+settings 2 '{"docker": {"options": ["--debug", "--log-level=warn"], "users": ["alice"]}}'
+run enable 2; wait_terminal 2
+check "seq 2 (users changed): success without restart" \
+	"$([[ $st == success* && "$(calls)" == install ]]; echo $?)" "$st" "calls: $(calls)"
+
+# ---- new seq, same content as the last: no plugin call ---------------------------------------
+: > "$DX_FAKE_LOG"
+cp "$ext/config/2.settings" "$ext/config/3.settings"
+run enable 3; valid_status 3
+check "seq 3 (same content): success, no plugin call" \
+	"$([[ $rc == 0 && $st == success* && -z $(calls) ]]; echo $?)" "$st" "calls: $(calls)"
+[ "$(cat "$ext/mrseq")" = 3 ]; check "seq 3: mrseq follows" $?
+
+# ---- bad settings: error at once, nothing changed -----------------------------------------------
+: > "$DX_FAKE_LOG"
+bad_case() { # name, seq, settings-json, expected substring
+	settings "$2" "$3"
+	run enable "$2"
+	valid_status "$2"
+	if [[ $rc != 0 && $st == error* && $st == *"$4"* && -z $(calls) ]]; then
+		ok "bad settings: $1"
+	else
+		ko "bad settings: $1" "rc=$rc calls='$(calls)'" "$st" "$out"
+	fi
+}
+bad_case "port out of range" 10 '{"docker": {"port": 70000}}' "docker.port"
+bad_case "port without certs" 11 '{"docker": {"port": 2376}}' "certs"
+bad_case "hosts in docker.daemon" 12 '{"docker": {"daemon": {"hosts": ["tcp://0.0.0.0:2375"]}}}' "hosts"
+bad_case "options not an array" 13 '{"docker": {"options": "-D"}}' "docker.options"
+bad_case "non-string compose-environment" 14 '{"compose-environment": {"PORT": 80}}' "compose-environment.PORT"
+bad_case "bad mirror URL" 15 '{"docker": {"mirror": "ftp://mirror"}}' "docker.mirror"
+bad_case "unknown azure-environment" 16 '{"azure-environment": "Mars"}' "azure-environment"
+printf 'not json' > "$ext/config/17.settings"
+run enable 17; valid_status 17
+check "bad settings: not JSON" "$([[ $rc != 0 && $st == error* ]]; echo $?)" "$st"
+printf '{"runtimeSettings": [{"handlerSettings": {"publicSettings": {}, "protectedSettings": "MIIBogYJKoZIhvcNAQcDoIIBkzCCAY8CAQA=", "protectedSettingsCertThumbprint": "DC18F1142B968B843E1EEEBB69F7B4BCE46BE708"}}]}' > "$ext/config/18.settings"
+run enable 18; valid_status 18
+check "protected settings: clear error until decryption lands" \
+	"$([[ $rc != 0 && $st == error* && $st == *"cannot be decrypted"* ]]; echo $?)" "$st"
+[ "$(cat "$ext/mrseq")" = 3 ]; check "bad settings leave mrseq alone" $?
+
+# ---- missing settings file and empty settings file ---------------------------------------------
+run enable 30; valid_status 30
+check "missing settings file: error naming it" \
+	"$([[ $rc != 0 && $st == error* && $st == *30.settings* ]]; echo $?)" "$st"
+: > "$DX_FAKE_LOG"
+: > "$ext/config/31.settings"
+run enable 31; wait_terminal 31
+check "empty settings file = no settings: success" "$([[ $st == success* ]]; echo $?)" "$st"
+unset -f bad_case
+
+# ---- concurrent enables --------------------------------------------------------------------------
+: > "$DX_FAKE_LOG"
+settings 40 '{"docker": {"options": ["--debug"]}}'
+t0=$(ms); run enable 40 DX_FAKE_SLEEP_MS=1500; t1=$(ms)
+check "slow install: enable still returns at once ($((t1 - t0)) ms)" \
+	"$([ $((t1 - t0)) -lt 1000 ]; echo $?)"
+run enable 40 DX_FAKE_SLEEP_MS=1500
+check "same seq while running: no second worker" \
+	"$([[ $rc == 0 && $out == *"already in progress"* ]]; echo $?)" "$out"
+settings 41 '{"docker": {"options": ["--debug", "--log-level=error"]}}'
+run enable 41
+wait_terminal 40; st40=$st
+wait_terminal 41; st41=$st
+sleep 0.5
+check "newer seq waits, then applies: both terminal success" \
+	"$([[ $st40 == success* && $st41 == success* ]]; echo $?)" "$st40" "$st41"
+check "one install per worker, in order" \
+	"$([ "$(calls)" = "install configure restart install configure restart" ]; echo $?)" "$(calls)"
+[ "$(cat "$ext/mrseq")" = 41 ]; check "mrseq is the newer seq" $?
+
+# ---- a killed worker, then a new enable ----------------------------------------------------------
+: > "$DX_FAKE_LOG"
+settings 50 '{"docker": {"options": ["--debug"]}}'
+run enable 50 DX_FAKE_SLEEP_MS=60000
+sleep 0.5
+pkill -9 -f "$ext/bin/docker-extension enable"
+sleep 0.3
+valid_status 50
+check "killed worker leaves a transitioning status" "$([[ $st == transitioning* ]]; echo $?)" "$st"
+run enable 50
+wait_terminal 50
+check "a new enable after a killed worker succeeds (no stale lock)" \
+	"$([[ $st == success* ]]; echo $?)" "$st" "$out"
+
+# ---- a plugin step that fails ----------------------------------------------------------------------
+: > "$DX_FAKE_LOG"
+settings 51 '{"docker": {"options": ["--debug", "-D"]}}'
+run enable 51 DX_FAKE_FAIL=restart
+wait_terminal 51
+check "failing restart: error status naming the step" \
+	"$([[ $st == error* && $st == *"daemon: error"* ]]; echo $?)" "$st"
+: > "$DX_FAKE_LOG"
+run enable 51
+wait_terminal 51
+check "after a failure the same settings are applied again" \
+	"$([[ $st == success* && "$(calls)" == "install configure restart" ]]; echo $?)" "$st" "$(calls)"
+
+# ---- compose is not there yet: no false success ---------------------------------------------------
+settings 52 '{"docker": {"options": ["--debug", "-D"]}, "compose": {"web": {"image": "busybox"}}}'
+run enable 52; wait_terminal 52
+check "compose settings: error until compose lands" \
+	"$([[ $st == error* && $st == *"compose"* ]]; echo $?)" "$st"
+
+# ---- stdout stays small -------------------------------------------------------------------------------
+settings 53 '{"docker": {"options": ["--debug"]}}'
+run enable 53
+check "enable prints one short line" "$([ "$(printf '%s' "$out" | wc -l)" -le 1 ] && [ ${#out} -lt 300 ]; echo $?)" "$out"
+wait_terminal 53
+
+# ---- disable, update, uninstall ------------------------------------------------------------------------
+run disable 54
+valid_status 54
+check "disable without a settings file: success" "$([[ $rc == 0 && $st == success* ]]; echo $?)" "rc=$rc $out" "$st"
+run update 54 VERSION=1.1.0 AZURE_GUEST_AGENT_UPDATING_FROM_VERSION=1.0.0
+check "update exits 0 and leaves the marker" "$([[ $rc == 0 && -f $work/state/updating ]]; echo $?)" "$out"
+run uninstall 54
+check "uninstall during an update keeps everything" \
+	"$([[ $rc == 0 && -f $work/state/applied ]] && grep -q "during an update" "$log"; echo $?)" "$out"
+run install 54
+check "the new version's install clears the marker" "$([[ $rc == 0 && ! -f $work/state/updating ]]; echo $?)"
+run uninstall 54
+check "a real uninstall clears the state" "$([[ $rc == 0 && ! -f $work/state/applied && ! -f $work/state/installed ]]; echo $?)" "$out"
+run uninstall 54
+check "uninstall twice (half-installed state) still exits 0" "$([ $rc = 0 ]; echo $?)" "$out"
+
+# ---- no HandlerEnvironment.json -----------------------------------------------------------------------
+mv "$ext/HandlerEnvironment.json" "$work/he.json"
+run enable 0
+check "no HandlerEnvironment.json: non-zero exit naming it" \
+	"$([[ $rc != 0 && $out == *HandlerEnvironment.json* ]]; echo $?)" "$out"
+mv "$work/he.json" "$ext/HandlerEnvironment.json"
+
+# ---- telemetry events ----------------------------------------------------------------------------------
+ev_ok=1
+n_ev=$(ls "$logdir/events" | grep -cE '^[0-9]+\.json$')
+for f in "$logdir"/events/*.json; do
+	python3 -c 'import json,sys; e=json.load(open(sys.argv[1])); assert isinstance(e,list) and len(e)==1; e=e[0]; assert set(e)=={"Version","Timestamp","TaskName","EventLevel","Message","EventPid","EventTid","OperationId"}; assert all(isinstance(v,str) for v in e.values()); assert len(e["Message"])<=3072' "$f" 2>/dev/null || { ev_ok=0; echo "    bad event: $f"; cat "$f"; }
+done
+check "telemetry: $n_ev events, each in waagent's shape" "$([[ $ev_ok == 1 && $n_ev -ge 10 ]]; echo $?)"
+grep -l '"TaskName":"daemon"' "$logdir"/events/*.json | xargs grep -l '"EventLevel":"Error"' >/dev/null
+check "telemetry: the failed daemon step is an Error event" $?
+
+# ---- the log ------------------------------------------------------------------------------------------------
+grep -qE '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+Z \[[0-9]+\] (INFO|WARN|ERROR): (enable|worker|install|daemon): ' "$log"
+check "log lines carry UTC time, pid, level and step" $?
+[ "$(stat -c %a "$log")" = 600 ]; check "log file is 0600" $? "$(stat -c %a "$log")"
+ls "$ext/status" | grep -qv '\.status$'
+check "no temp files left in the status folder" "$([ $? -ne 0 ]; echo $?)" "$(ls "$ext/status")"
+
+echo "test_handler: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]
