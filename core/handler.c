@@ -76,6 +76,8 @@ struct run_ctx {
 	struct dx_settings settings;
 	struct settings_report rep;
 	struct status_report *status;   /* large: on the heap */
+	const char *failed_step;        /* the step that failed, for the
+	                                   top-level message */
 };
 
 /* A message into a fixed buffer; a long one is cut, which is fine for a
@@ -272,22 +274,26 @@ static int load_settings(struct run_ctx *c, int missing_ok, char *msg,
 	return r;
 }
 
-/* All problems of the settings in one substatus entry. */
+/* All problems of the settings in one substatus entry: errors first,
+   then warnings (an unknown key often explains an error). */
 static void settings_substatus(struct run_ctx *c)
 {
 	char text[STATUS_SUB_MESSAGE_MAX];
 	size_t used = 0, i;
-	char **items = c->rep.n_errors ? c->rep.errors : c->rep.warnings;
-	size_t n = c->rep.n_errors ? c->rep.n_errors : c->rep.n_warnings;
 
 	text[0] = '\0';
-	for (i = 0; i < n && used < sizeof(text); i++)
+	for (i = 0; i < c->rep.n_errors && used < sizeof(text); i++)
 		used += (size_t)snprintf(text + used, sizeof(text) - used,
-		                         "%s%s", i ? "; " : "", items[i]);
+		                         "%s%s", used ? "; " : "",
+		                         c->rep.errors[i]);
+	for (i = 0; i < c->rep.n_warnings && used < sizeof(text); i++)
+		used += (size_t)snprintf(text + used, sizeof(text) - used,
+		                         "%swarning: %s", used ? "; " : "",
+		                         c->rep.warnings[i]);
 	if (c->rep.n_errors)
 		status_sub(c->status, "settings", STATUS_ERROR,
 		           err_status_code(DX_ERR_SETTINGS), "%s", text);
-	else if (n)
+	else if (c->rep.n_warnings)
 		status_sub(c->status, "settings", STATUS_WARNING, 0, "%s", text);
 	else
 		status_sub(c->status, "settings", STATUS_SUCCESS, 0, "valid");
@@ -357,6 +363,7 @@ static int step(struct run_ctx *c, const char *name, int r,
 		status_sub(c->status, name, STATUS_SUCCESS, 0, "%s", done_msg);
 		log_info("%s: %s", name, done_msg);
 	} else {
+		c->failed_step = name;
 		status_sub(c->status, name, STATUS_ERROR, err_status_code(r),
 		           "%s failed: %s (details in %s/" LOG_FILE_NAME ")",
 		           name, err_str(r), c->env.log_folder);
@@ -394,6 +401,7 @@ static int apply(struct run_ctx *c, const struct state_digests *want,
 		log_error("plugin: %s", msg);
 		status_sub(c->status, "plugin", STATUS_ERROR, err_status_code(r),
 		           "%s", msg);
+		c->failed_step = "plugin";
 		goto out;
 	}
 	status_sub(c->status, "plugin", STATUS_SUCCESS, 0, "%s (%s %s)",
@@ -542,8 +550,10 @@ static int work(struct run_ctx *c, const struct state_digests *want)
 		c->status->state = STATUS_ERROR;
 		c->status->code = err_status_code(r);
 		snprintf(c->status->message, sizeof(c->status->message),
-		         "Enable failed: %s (see the substatus and %s/"
-		         LOG_FILE_NAME ")", err_str(r), c->env.log_folder);
+		         "Enable failed at %s: %s (see the substatus and %s/"
+		         LOG_FILE_NAME ")",
+		         c->failed_step ? c->failed_step : "enable", err_str(r),
+		         c->env.log_folder);
 	}
 	write_status(c);
 	log_info("seq %lu: %s", c->seq, c->status->message);

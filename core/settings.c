@@ -1866,11 +1866,45 @@ void settings_free(struct dx_settings *s)
 	memset(s, 0, sizeof(*s));
 }
 
+/* The password of a proxy URL "scheme://user:password@host...", copied
+   into `out` (wiped by the caller); 0 when there is none. */
+static int proxy_password(const char *url, char *out, size_t size)
+{
+	const char *start = url != NULL ? strstr(url, "://") : NULL;
+	const char *at, *colon;
+	size_t n;
+
+	if (start == NULL)
+		return 0;
+	start += 3;
+	n = strcspn(start, "/?#");
+	at = memchr(start, '@', n);
+	if (at == NULL)
+		return 0;
+	colon = memchr(start, ':', (size_t)(at - start));
+	if (colon == NULL || at - colon - 1 <= 0 ||
+	    (size_t)(at - colon - 1) >= size)
+		return 0;
+	memcpy(out, colon + 1, (size_t)(at - colon - 1));
+	out[at - colon - 1] = '\0';
+	return 1;
+}
+
 void settings_each_secret(const struct dx_settings *s,
                           void (*fn)(void *ctx, const char *secret),
                           void *ctx)
 {
+	const char *proxies[2] = { s->proxy_http, s->proxy_https };
+	char pw[512];
 	size_t i;
+
+	/* Public settings, but a proxy password is a password. */
+	for (i = 0; i < 2; i++) {
+		if (proxy_password(proxies[i], pw, sizeof(pw))) {
+			fn(ctx, pw);
+			wipe(pw, sizeof(pw));
+		}
+	}
 
 	for (i = 0; i < s->n_logins; i++)
 		if (s->logins[i].password != NULL &&

@@ -16,6 +16,7 @@ chmod 755 "$work"
 pass=0
 fail=0
 dockerd_pid=
+run_dir=
 
 cleanup() {
 	if [ -n "$dockerd_pid" ]; then
@@ -25,7 +26,7 @@ cleanup() {
 	fi
 	pkill -9 -f "$work/ext/" 2>/dev/null
 	umount "$work/docker/data/overlay2" 2>/dev/null
-	rm -rf "$work"
+	rm -rf "$work" "$run_dir"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -44,12 +45,15 @@ if [ -z "$dockerd_bin" ]; then
 	echo "test_handler: 0 passed, 1 failed"
 	exit 1
 fi
+# Sockets live in a short directory of our own: a unix socket path has at
+# most 108 bytes, and the build tree can be deep (make distcheck).
+run_dir=$(mktemp -d /tmp/dxh.XXXXXX)
 mkdir -p "$work/docker"
-"$dockerd_bin" --data-root "$work/docker/data" --exec-root "$work/docker/exec" \
-	-H "unix://$work/docker/sock" --pidfile "$work/docker/pid" \
+"$dockerd_bin" --data-root "$work/docker/data" --exec-root "$run_dir/x" \
+	-H "unix://$run_dir/sock" --pidfile "$run_dir/pid" \
 	--bridge=none --iptables=false --ip6tables=false >"$work/docker/log" 2>&1 &
 dockerd_pid=$!
-export DOCKER_HOST="unix://$work/docker/sock"
+export DOCKER_HOST="unix://$run_dir/sock"
 
 # ---- the extension directory, as waagent lays it out ---------------------------
 ext="$work/ext/Test.DockerExtension-1.0.0"
@@ -100,7 +104,7 @@ calls() { tr '\n' ' ' < "$DX_FAKE_LOG" | sed 's/ $//'; }
 ms() { date +%s%3N; }
 
 for _ in $(seq 100); do
-	curl -sf --unix-socket "$work/docker/sock" http://d/_ping >/dev/null 2>&1 && break
+	curl -sf --unix-socket "$run_dir/sock" http://d/_ping >/dev/null 2>&1 && break
 	sleep 0.1
 done
 

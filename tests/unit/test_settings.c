@@ -910,6 +910,40 @@ static void test_each_secret(void)
 	settings_report_free(&rep);
 }
 
+static void collect_copy(void *ctx, const char *secret)
+{
+	char *out = ctx;
+
+	/* The proxy password is handed over in a buffer wiped afterwards. */
+	snprintf(out + strlen(out), 256 - strlen(out), "[%s]", secret);
+}
+
+static void test_proxy_password_is_secret(void)
+{
+	struct dx_settings s;
+	struct settings_report rep;
+	char got[256] = "";
+
+	CU_ASSERT_EQUAL(parts("{'docker':{'proxy':{"
+	                      "'http':'http://proxyuser:pr0xy-pw@proxy:3128',"
+	                      "'https':'https://proxy2:3128/'}}}", NULL, &s, &rep),
+	                DX_OK);
+	settings_each_secret(&s, collect_copy, got);
+	STR_EQ(got, "[pr0xy-pw]");
+	settings_free(&s);
+	settings_report_free(&rep);
+	/* error rows: no password, an empty one, '@' only in the path */
+	got[0] = '\0';
+	CU_ASSERT_EQUAL(parts("{'docker':{'proxy':{"
+	                      "'http':'http://user@proxy:3128',"
+	                      "'https':'http://proxy:3128/a@b'}}}", NULL, &s, &rep),
+	                DX_OK);
+	settings_each_secret(&s, collect_copy, got);
+	STR_EQ(got, "");
+	settings_free(&s);
+	settings_report_free(&rep);
+}
+
 #define SECRET "Zq9-S3cr3t-Value"
 
 /* Protected input that produces errors or warnings: the secret value must
@@ -1621,6 +1655,8 @@ void test_settings_register(void)
 
 	if (s == NULL)
 		return;
+	CU_add_test(s, "a proxy URL's password is a secret",
+	            test_proxy_password_is_secret);
 	CU_add_test(s, "one row per validation rule", test_error_rows);
 	CU_add_test(s, "every error is collected", test_all_errors_collected);
 	CU_add_test(s, "problem list is capped", test_problem_cap);
