@@ -25,7 +25,9 @@ cleanup() {
 		kill -9 "$dockerd_pid" 2>/dev/null
 	fi
 	pkill -9 -f "$work/ext/" 2>/dev/null
-	umount "$work/docker/data/overlay2" 2>/dev/null
+	# Whatever dockerd left mounted under our directories, deepest first.
+	awk '{print $2}' /proc/mounts | grep -E "^($work|${run_dir:-/nonexistent})/" |
+		sort -r | xargs -r -n1 umount -l 2>/dev/null
 	rm -rf "$work" "$run_dir"
 }
 trap cleanup EXIT
@@ -103,10 +105,17 @@ valid_status() { # seq -> sets $st; 0 when the file passes the contract check
 calls() { tr '\n' ' ' < "$DX_FAKE_LOG" | sed 's/ $//'; }
 ms() { date +%s%3N; }
 
-for _ in $(seq 100); do
-	curl -sf --unix-socket "$run_dir/sock" http://d/_ping >/dev/null 2>&1 && break
+engine_up=0
+for _ in $(seq 150); do
+	curl -sf --unix-socket "$run_dir/sock" http://d/_ping >/dev/null 2>&1 && { engine_up=1; break; }
 	sleep 0.1
 done
+if [ "$engine_up" != 1 ]; then
+	echo "FAIL the private dockerd did not answer in 15 s; its log ends:"
+	tail -n 15 "$work/docker/log" | sed 's/^/    /'
+	echo "test_handler: 0 passed, 1 failed"
+	exit 1
+fi
 
 # ---- install ----------------------------------------------------------------------
 run install 0
