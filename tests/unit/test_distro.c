@@ -20,26 +20,11 @@
 
 void test_distro_register(void);
 
-#define N_ROWS(a) (sizeof(a) / sizeof((a)[0]))
-
 typedef int (*parse_fn)(const char *text, size_t len, struct distro_info *out);
 
 #define OS distro_parse_os_release
 #define LSB distro_parse_lsb_release
 #define RH distro_parse_redhat_release
-
-/* A CUnit assert whose failure text names the table row. */
-#define ROW_ASSERT(cond, row) row_assert((cond), __LINE__, #cond, (row))
-
-static void row_assert(int ok, unsigned line, const char *cond,
-                       const char *row)
-{
-	char text[512];
-
-	snprintf(text, sizeof(text), "[%s] %s", row, cond);
-	CU_assertImplementation(ok ? CU_TRUE : CU_FALSE, line, text, __FILE__,
-	                        "", CU_FALSE);
-}
 
 static int str_eq(const char *a, const char *b)
 {
@@ -173,25 +158,25 @@ static void check_fixture_row(const struct fixture_row *row)
 
 	r = row->parse(text, len, &info);
 	free(text);
-	ROW_ASSERT(r == row->parse_rc, f);
-	ROW_ASSERT(str_eq(info.id, row->id), f);
+	TU_ROW_ASSERT(r == row->parse_rc, f);
+	TU_ROW_ASSERT(str_eq(info.id, row->id), f);
 	if (row->version_id != NULL)
-		ROW_ASSERT(str_eq(info.version_id, row->version_id), f);
+		TU_ROW_ASSERT(str_eq(info.version_id, row->version_id), f);
 	if (row->id_like != NULL)
-		ROW_ASSERT(str_eq(info.id_like, row->id_like), f);
+		TU_ROW_ASSERT(str_eq(info.id_like, row->id_like), f);
 	if (row->name != NULL)
-		ROW_ASSERT(str_eq(info.name, row->name), f);
-	ROW_ASSERT(info.source[0] == '\0', f);   /* only detect sets it */
+		TU_ROW_ASSERT(str_eq(info.name, row->name), f);
+	TU_ROW_ASSERT(info.source[0] == '\0', f);   /* only detect sets it */
 
 	r = distro_classify(&info, &d, msg, sizeof(msg));
-	ROW_ASSERT(r == row->classify_rc, f);
-	ROW_ASSERT(d == row->distro, f);
+	TU_ROW_ASSERT(r == row->classify_rc, f);
+	TU_ROW_ASSERT(d == row->distro, f);
 	if (r == DX_OK)
-		ROW_ASSERT(msg[0] == '\0', f);
+		TU_ROW_ASSERT(msg[0] == '\0', f);
 	if (r == DX_ERR_DISTRO_UNSUPPORTED) {
-		ROW_ASSERT(has(msg, info.id), f);
-		ROW_ASSERT(has(msg, info.version_id[0] ? info.version_id
-		                                       : "VERSION_ID"), f);
+		TU_ROW_ASSERT(has(msg, info.id), f);
+		TU_ROW_ASSERT(has(msg, info.version_id[0] ? info.version_id
+		                                          : "VERSION_ID"), f);
 	}
 }
 
@@ -199,7 +184,7 @@ static void test_fixtures(void)
 {
 	size_t i;
 
-	for (i = 0; i < N_ROWS(fixture_rows); i++)
+	for (i = 0; i < TU_N_ROWS(fixture_rows); i++)
 		check_fixture_row(&fixture_rows[i]);
 }
 
@@ -314,7 +299,7 @@ static void test_os_release_syntax(void)
 {
 	size_t i;
 
-	for (i = 0; i < N_ROWS(text_rows); i++) {
+	for (i = 0; i < TU_N_ROWS(text_rows); i++) {
 		const struct text_row *row = &text_rows[i];
 		struct distro_info info;
 		size_t len = row->len ? row->len : strlen(row->text);
@@ -322,14 +307,14 @@ static void test_os_release_syntax(void)
 
 		memset(&info, 'x', sizeof(info));   /* must all be reset */
 		r = distro_parse_os_release(row->text, len, &info);
-		ROW_ASSERT(r == row->rc, row->what);
-		ROW_ASSERT(str_eq(info.id, row->id), row->what);
+		TU_ROW_ASSERT(r == row->rc, row->what);
+		TU_ROW_ASSERT(str_eq(info.id, row->id), row->what);
 		if (row->version_id != NULL)
-			ROW_ASSERT(str_eq(info.version_id, row->version_id),
-			           row->what);
+			TU_ROW_ASSERT(str_eq(info.version_id, row->version_id),
+			              row->what);
 		if (row->name != NULL)
-			ROW_ASSERT(str_eq(info.name, row->name), row->what);
-		ROW_ASSERT(info.source[0] == '\0', row->what);
+			TU_ROW_ASSERT(str_eq(info.name, row->name), row->what);
+		TU_ROW_ASSERT(info.source[0] == '\0', row->what);
 	}
 }
 
@@ -345,7 +330,7 @@ static void test_truncation(void)
 	struct distro_info info;
 	size_t i, n, keep;
 
-	for (i = 0; i < N_ROWS(lens); i++) {
+	for (i = 0; i < TU_N_ROWS(lens); i++) {
 		n = lens[i];
 		keep = n < DISTRO_FIELD_MAX - 1 ? n : DISTRO_FIELD_MAX - 1;
 		/* NAME quoted, ID unquoted: both cut at the same length. */
@@ -443,18 +428,18 @@ static void test_lsb_and_redhat(void)
 {
 	size_t i;
 
-	for (i = 0; i < N_ROWS(small_rows); i++) {
+	for (i = 0; i < TU_N_ROWS(small_rows); i++) {
 		const struct small_row *row = &small_rows[i];
 		struct distro_info info;
 		size_t len = row->len ? row->len : strlen(row->text);
 
 		memset(&info, 'x', sizeof(info));
-		ROW_ASSERT(row->parse(row->text, len, &info) == row->rc,
-		           row->what);
-		ROW_ASSERT(str_eq(info.id, row->id), row->what);
-		ROW_ASSERT(str_eq(info.version_id, row->version_id), row->what);
-		ROW_ASSERT(str_eq(info.name, row->name), row->what);
-		ROW_ASSERT(str_eq(info.id_like, ""), row->what);
+		TU_ROW_ASSERT(row->parse(row->text, len, &info) == row->rc,
+		              row->what);
+		TU_ROW_ASSERT(str_eq(info.id, row->id), row->what);
+		TU_ROW_ASSERT(str_eq(info.version_id, row->version_id), row->what);
+		TU_ROW_ASSERT(str_eq(info.name, row->name), row->what);
+		TU_ROW_ASSERT(str_eq(info.id_like, ""), row->what);
 	}
 }
 
@@ -567,7 +552,7 @@ static void test_classify(void)
 {
 	size_t i;
 
-	for (i = 0; i < N_ROWS(classify_rows); i++) {
+	for (i = 0; i < TU_N_ROWS(classify_rows); i++) {
 		const struct classify_row *row = &classify_rows[i];
 		struct distro_info info;
 		enum dx_distro d = DX_DISTRO__COUNT;
@@ -578,23 +563,23 @@ static void test_classify(void)
 		snprintf(what, sizeof(what), "%s %s", row->id, row->version_id);
 		fill_info(&info, row->id, row->version_id, row->id_like);
 		r = distro_classify(&info, &d, msg, sizeof(msg));
-		ROW_ASSERT(r == row->rc, what);
-		ROW_ASSERT(d == row->distro, what);
+		TU_ROW_ASSERT(r == row->rc, what);
+		TU_ROW_ASSERT(d == row->distro, what);
 		if (r == DX_OK) {
-			ROW_ASSERT(msg[0] == '\0', what);
+			TU_ROW_ASSERT(msg[0] == '\0', what);
 			continue;
 		}
 		if (r != DX_ERR_DISTRO_UNSUPPORTED) {
-			ROW_ASSERT(has(msg, "no ID"), what);
+			TU_ROW_ASSERT(has(msg, "no ID"), what);
 			continue;
 		}
-		ROW_ASSERT(has(msg, row->id), what);
-		ROW_ASSERT(has(msg, row->version_id[0] ? row->version_id
-		                                       : "VERSION_ID"), what);
+		TU_ROW_ASSERT(has(msg, row->id), what);
+		TU_ROW_ASSERT(has(msg, row->version_id[0] ? row->version_id
+		                                          : "VERSION_ID"), what);
 		/* An unknown ID's refusal names its ID_LIKE. */
 		if (row->id_like[0] != '\0' &&
 		    has(msg, "unsupported distribution"))
-			ROW_ASSERT(has(msg, row->id_like), what);
+			TU_ROW_ASSERT(has(msg, row->id_like), what);
 	}
 }
 
@@ -849,23 +834,23 @@ static void check_detect_row(const struct detect_row *row)
 	int r;
 
 	tu_fmt(root, sizeof(root), "%s", tu_mkdtemp("distro"));
-	for (i = 0; i < N_ROWS(row->files) && row->files[i].rel; i++)
+	for (i = 0; i < TU_N_ROWS(row->files) && row->files[i].rel; i++)
 		place(root, &row->files[i]);
 	r = distro_detect(root, &info, &d, msg, sizeof(msg));
-	ROW_ASSERT(r == row->rc, row->what);
-	ROW_ASSERT(d == row->distro, row->what);
-	ROW_ASSERT(str_eq(info.id, row->id), row->what);
-	ROW_ASSERT(str_eq(info.version_id, row->version_id), row->what);
+	TU_ROW_ASSERT(r == row->rc, row->what);
+	TU_ROW_ASSERT(d == row->distro, row->what);
+	TU_ROW_ASSERT(str_eq(info.id, row->id), row->what);
+	TU_ROW_ASSERT(str_eq(info.version_id, row->version_id), row->what);
 	if (row->source != NULL)
-		ROW_ASSERT(source_is(info.source, root, row->source), row->what);
+		TU_ROW_ASSERT(source_is(info.source, root, row->source), row->what);
 	else
-		ROW_ASSERT(info.source[0] == '\0', row->what);
+		TU_ROW_ASSERT(info.source[0] == '\0', row->what);
 	if (r == DX_OK)
-		ROW_ASSERT(msg[0] == '\0', row->what);
+		TU_ROW_ASSERT(msg[0] == '\0', row->what);
 	else
-		ROW_ASSERT(msg[0] != '\0', row->what);
-	for (i = 0; i < N_ROWS(row->msg_has) && row->msg_has[i]; i++)
-		ROW_ASSERT(has(msg, row->msg_has[i]), row->what);
+		TU_ROW_ASSERT(msg[0] != '\0', row->what);
+	for (i = 0; i < TU_N_ROWS(row->msg_has) && row->msg_has[i]; i++)
+		TU_ROW_ASSERT(has(msg, row->msg_has[i]), row->what);
 	tu_rm_rf(root);
 }
 
@@ -873,7 +858,7 @@ static void test_detect(void)
 {
 	size_t i;
 
-	for (i = 0; i < N_ROWS(detect_rows); i++)
+	for (i = 0; i < TU_N_ROWS(detect_rows); i++)
 		check_detect_row(&detect_rows[i]);
 }
 
@@ -905,7 +890,7 @@ static void test_detect_symlinks(void)
 	enum dx_distro d;
 	size_t i;
 
-	for (i = 0; i < N_ROWS(rows); i++) {
+	for (i = 0; i < TU_N_ROWS(rows); i++) {
 		tu_fmt(root, sizeof(root), "%s", tu_mkdtemp("distro-link"));
 		tu_fmt(path, sizeof(path), "%s/etc", root);
 		tu_mkdir_p(path);
@@ -920,10 +905,10 @@ static void test_detect_symlinks(void)
 
 		CU_ASSERT_EQUAL(distro_detect(root, &info, &d, msg, sizeof(msg)),
 		                rows[i].rc);
-		ROW_ASSERT(str_eq(info.id, rows[i].id), rows[i].what);
-		ROW_ASSERT(d == DX_DISTRO_COREOS, rows[i].what);
-		ROW_ASSERT(source_is(info.source, root, rows[i].source),
-		           rows[i].what);
+		TU_ROW_ASSERT(str_eq(info.id, rows[i].id), rows[i].what);
+		TU_ROW_ASSERT(d == DX_DISTRO_COREOS, rows[i].what);
+		TU_ROW_ASSERT(source_is(info.source, root, rows[i].source),
+		              rows[i].what);
 		tu_rm_rf(root);
 	}
 }
@@ -964,7 +949,7 @@ static void test_detect_root_forms(void)
 
 	/* "", "/" and NULL read the real system; whatever it is, the answer
 	   is consistent and names a real file. */
-	for (i = 0; i < N_ROWS(real_roots); i++) {
+	for (i = 0; i < TU_N_ROWS(real_roots); i++) {
 		r = distro_detect(real_roots[i], &info, &d, msg, sizeof(msg));
 		CU_ASSERT(r == DX_OK || r == DX_ERR_DISTRO_UNSUPPORTED ||
 		          r == DX_ERR_DISTRO_UNDETECTED);
@@ -996,7 +981,7 @@ static void test_names(void)
 	};
 	size_t i;
 
-	for (i = 0; i < N_ROWS(rows); i++)
+	for (i = 0; i < TU_N_ROWS(rows); i++)
 		CU_ASSERT_STRING_EQUAL(distro_name(rows[i].d), rows[i].name);
 }
 

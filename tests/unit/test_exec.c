@@ -48,15 +48,6 @@ static long elapsed_ms(const struct timespec *since)
 	       (now.tv_nsec - since->tv_nsec) / 1000000;
 }
 
-static size_t count_lines(const char *s)
-{
-	size_t n = 0;
-
-	for (; *s != '\0'; s++)
-		n += *s == '\n';
-	return n;
-}
-
 /* Gone, or a zombie waiting for init: either way it no longer runs. */
 static int process_gone(pid_t pid)
 {
@@ -340,7 +331,7 @@ static void test_environment_isolated(void)
 	CU_ASSERT_EQUAL(strncmp(outbuf, "PATH=" DEFAULT_PATH "\nLANG=C\nHOME=",
 	                        strlen("PATH=" DEFAULT_PATH "\nLANG=C\nHOME=")),
 	                0);
-	CU_ASSERT_EQUAL(count_lines(outbuf), 3);
+	CU_ASSERT_EQUAL(tu_count_lines(outbuf), 3);
 	if (geteuid() == 0)
 		CU_ASSERT_PTR_NOT_NULL(strstr(outbuf, "\nHOME=/root\n"));
 }
@@ -364,7 +355,7 @@ static void test_environment_extra(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(outbuf, "\nDX_EXTRA=a=b\nDX_TWICE=2\n"));
 	CU_ASSERT_PTR_NULL(strstr(outbuf, "DX_TWICE=1"));
 	CU_ASSERT_PTR_NULL(strstr(outbuf, DEFAULT_PATH));
-	CU_ASSERT_EQUAL(count_lines(outbuf), 5);
+	CU_ASSERT_EQUAL(tu_count_lines(outbuf), 5);
 }
 
 static void test_descriptors_not_inherited(void)

@@ -7,7 +7,6 @@
 #include "config.h"
 
 #include <CUnit/CUnit.h>
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -22,21 +21,6 @@
 #include "testutil.h"
 
 void test_fileio_register(void);
-
-#define N_ROWS(a) (sizeof(a) / sizeof((a)[0]))
-
-/* A CUnit assert whose failure text names the table row. */
-#define ROW_ASSERT(cond, row) row_assert((cond), __LINE__, #cond, (row))
-
-static void row_assert(int ok, unsigned line, const char *cond,
-                       const char *row)
-{
-	char text[512];
-
-	snprintf(text, sizeof(text), "[%s] %s", row, cond);
-	CU_assertImplementation(ok ? CU_TRUE : CU_FALSE, line, text, __FILE__,
-	                        "", CU_FALSE);
-}
 
 static char dir[PATH_MAX];
 
@@ -59,22 +43,6 @@ static const char *in_dir(const char *name)
 
 	tu_fmt(path, sizeof(path), "%s/%s", dir, name);
 	return path;
-}
-
-/* Entries in `d` (temp files included): nothing may be left behind. */
-static int count_entries(const char *d)
-{
-	DIR *dp = opendir(d);
-	struct dirent *e;
-	int n = 0;
-
-	if (dp == NULL)
-		return -1;
-	while ((e = readdir(dp)) != NULL)
-		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
-			n++;
-	closedir(dp);
-	return n;
 }
 
 /* Whole file into buf (test side, independent of fileio); -1 on error. */
@@ -118,7 +86,7 @@ static void test_write_modes(void)
 	static const char text[] = "mode test\n";
 	size_t i;
 
-	for (i = 0; i < N_ROWS(rows); i++) {
+	for (i = 0; i < TU_N_ROWS(rows); i++) {
 		const char *path = in_dir("mode");
 		char row[64], buf[64];
 		struct stat st;
@@ -130,12 +98,12 @@ static void test_write_modes(void)
 		old = umask(rows[i].umask);
 		r = fileio_write_atomic(path, text, strlen(text), rows[i].mode);
 		umask(old);
-		ROW_ASSERT(r == DX_OK, row);
-		ROW_ASSERT(stat(path, &st) == 0 && S_ISREG(st.st_mode), row);
-		ROW_ASSERT((st.st_mode & 07777) == rows[i].mode, row);
-		ROW_ASSERT(slurp(path, buf, sizeof(buf)) == (ssize_t)strlen(text) &&
-		           memcmp(buf, text, strlen(text)) == 0, row);
-		ROW_ASSERT(count_entries(dir) == 1, row);
+		TU_ROW_ASSERT(r == DX_OK, row);
+		TU_ROW_ASSERT(stat(path, &st) == 0 && S_ISREG(st.st_mode), row);
+		TU_ROW_ASSERT((st.st_mode & 07777) == rows[i].mode, row);
+		TU_ROW_ASSERT(slurp(path, buf, sizeof(buf)) == (ssize_t)strlen(text) &&
+		              memcmp(buf, text, strlen(text)) == 0, row);
+		TU_ROW_ASSERT(tu_count_entries(dir) == 1, row);
 		unlink(path);
 	}
 }
@@ -166,7 +134,7 @@ static void test_write_replaces_atomically(void)
 	CU_ASSERT_EQUAL(read(old_fd, buf, sizeof(buf)), 13);
 	CU_ASSERT(memcmp(buf, "old contents\n", 13) == 0);
 	close(old_fd);
-	CU_ASSERT_EQUAL(count_entries(dir), 1);
+	CU_ASSERT_EQUAL(tu_count_entries(dir), 1);
 	unlink(path);
 }
 
@@ -181,17 +149,17 @@ static void test_write_zero_length(void)
 	};
 	size_t i;
 
-	for (i = 0; i < N_ROWS(rows); i++) {
+	for (i = 0; i < TU_N_ROWS(rows); i++) {
 		const char *path = in_dir("empty");
 		struct stat st;
 
 		/* Replaces a non-empty file: the result is empty, not kept. */
 		put_bytes(path, "x", 1);
-		ROW_ASSERT(fileio_write_atomic(path, rows[i].data, 0, 0640) ==
-		           DX_OK, rows[i].name);
-		ROW_ASSERT(stat(path, &st) == 0 && st.st_size == 0, rows[i].name);
-		ROW_ASSERT((st.st_mode & 07777) == 0640, rows[i].name);
-		ROW_ASSERT(count_entries(dir) == 1, rows[i].name);
+		TU_ROW_ASSERT(fileio_write_atomic(path, rows[i].data, 0, 0640) ==
+		              DX_OK, rows[i].name);
+		TU_ROW_ASSERT(stat(path, &st) == 0 && st.st_size == 0, rows[i].name);
+		TU_ROW_ASSERT((st.st_mode & 07777) == 0640, rows[i].name);
+		TU_ROW_ASSERT(tu_count_entries(dir) == 1, rows[i].name);
 		unlink(path);
 	}
 }
@@ -209,7 +177,7 @@ static void test_write_relative_path(void)
 	unlink("rel");
 	CU_ASSERT(fchdir(cwd) == 0);
 	close(cwd);
-	CU_ASSERT_EQUAL(count_entries(dir), 0);
+	CU_ASSERT_EQUAL(tu_count_entries(dir), 0);
 }
 
 static void test_write_failures(void)
@@ -223,7 +191,7 @@ static void test_write_failures(void)
 	errno = 0;
 	CU_ASSERT_EQUAL(fileio_write_atomic(missing, "x", 1, 0644), DX_ERR_IO);
 	CU_ASSERT_EQUAL(errno, ENOENT);
-	CU_ASSERT_EQUAL(count_entries(dir), 0);
+	CU_ASSERT_EQUAL(tu_count_entries(dir), 0);
 
 	/* The target is a directory: the temp file was made, then the
 	   rename failed; the temp file must be gone again. */
@@ -234,8 +202,8 @@ static void test_write_failures(void)
 	CU_ASSERT_EQUAL(fileio_write_atomic(target_dir, "x", 1, 0644),
 	                DX_ERR_IO);
 	CU_ASSERT_EQUAL(errno, EISDIR);
-	CU_ASSERT_EQUAL(count_entries(dir), 1);
-	CU_ASSERT_EQUAL(count_entries(target_dir), 0);
+	CU_ASSERT_EQUAL(tu_count_entries(dir), 1);
+	CU_ASSERT_EQUAL(tu_count_entries(target_dir), 0);
 	rmdir(target_dir);
 
 	/* Invalid arguments: nothing is created. */
@@ -252,7 +220,7 @@ static void test_write_failures(void)
 	CU_ASSERT_EQUAL(fileio_write_atomic(long_path, "x", 1, 0644),
 	                DX_ERR_INVALID_ARG);
 	free(long_path);
-	CU_ASSERT_EQUAL(count_entries(dir), 0);
+	CU_ASSERT_EQUAL(tu_count_entries(dir), 0);
 }
 
 /* ---- fileio_read_all ----------------------------------------------------------------- */
@@ -284,7 +252,7 @@ static void test_read_table(void)
 	size_t i;
 
 	memset(big, 'b', sizeof(big));
-	for (i = 0; i < N_ROWS(rows); i++) {
+	for (i = 0; i < TU_N_ROWS(rows); i++) {
 		const char *data = rows[i].data != NULL ? rows[i].data : big;
 		const char *path = in_dir("read");
 		char *out = (char *)"junk";
@@ -293,14 +261,14 @@ static void test_read_table(void)
 
 		put_bytes(path, data, rows[i].len);
 		r = fileio_read_all(path, rows[i].max, &out, &len);
-		ROW_ASSERT(r == rows[i].want, rows[i].name);
+		TU_ROW_ASSERT(r == rows[i].want, rows[i].name);
 		if (r != DX_OK) {
-			ROW_ASSERT(out == NULL && len == 0, rows[i].name);
+			TU_ROW_ASSERT(out == NULL && len == 0, rows[i].name);
 		} else {
-			ROW_ASSERT(len == rows[i].len, rows[i].name);
-			ROW_ASSERT(out != NULL && memcmp(out, data, rows[i].len) == 0,
-			           rows[i].name);
-			ROW_ASSERT(out != NULL && out[len] == '\0', rows[i].name);
+			TU_ROW_ASSERT(len == rows[i].len, rows[i].name);
+			TU_ROW_ASSERT(out != NULL && memcmp(out, data, rows[i].len) == 0,
+			              rows[i].name);
+			TU_ROW_ASSERT(out != NULL && out[len] == '\0', rows[i].name);
 			free(out);
 		}
 		unlink(path);
@@ -347,19 +315,19 @@ static void test_read_errors(void)
 
 	tu_write_file(in_dir("plain"), "x", 0644);
 	CU_ASSERT_FATAL(mkdir(in_dir("subdir"), 0755) == 0);
-	for (i = 0; i < N_ROWS(rows); i++) {
+	for (i = 0; i < TU_N_ROWS(rows); i++) {
 		char *out = (char *)"junk";
 		size_t len = 99;
 
 		errno = 0;
-		ROW_ASSERT(fileio_read_all(in_dir(rows[i].rel), 1024, &out, &len) ==
-		           DX_ERR_IO, rows[i].name);
-		ROW_ASSERT(errno == rows[i].err, rows[i].name);
-		ROW_ASSERT(out == NULL && len == 0, rows[i].name);
+		TU_ROW_ASSERT(fileio_read_all(in_dir(rows[i].rel), 1024, &out, &len) ==
+		              DX_ERR_IO, rows[i].name);
+		TU_ROW_ASSERT(errno == rows[i].err, rows[i].name);
+		TU_ROW_ASSERT(out == NULL && len == 0, rows[i].name);
 	}
 	unlink(in_dir("plain"));
 	rmdir(in_dir("subdir"));
-	CU_ASSERT_EQUAL(count_entries(dir), 0);
+	CU_ASSERT_EQUAL(tu_count_entries(dir), 0);
 }
 
 void test_fileio_register(void)

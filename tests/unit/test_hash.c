@@ -10,23 +10,9 @@
 #include <string.h>
 
 #include "hash.h"
+#include "testutil.h"
 
 void test_hash_register(void);
-
-#define N_ROWS(a) (sizeof(a) / sizeof((a)[0]))
-
-/* A CUnit assert whose failure text names the table row. */
-#define ROW_ASSERT(cond, row) row_assert((cond), __LINE__, #cond, (row))
-
-static void row_assert(int ok, unsigned line, const char *cond,
-                       const char *row)
-{
-	char text[512];
-
-	snprintf(text, sizeof(text), "[%s] %s", row, cond);
-	CU_assertImplementation(ok ? CU_TRUE : CU_FALSE, line, text, __FILE__,
-	                        "", CU_FALSE);
-}
 
 #define SHA_EMPTY "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 #define SHA_ABC "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
@@ -65,19 +51,19 @@ static void test_known_answers(void)
 {
 	size_t i;
 
-	for (i = 0; i < N_ROWS(vectors); i++) {
+	for (i = 0; i < TU_N_ROWS(vectors); i++) {
 		unsigned char bin[HASH_SHA256_LEN], want[HASH_SHA256_LEN];
 		char hex[HASH_SHA256_HEX_LEN + 1];
 
 		memset(hex, 'Z', sizeof(hex));
 		hash_sha256_hex(vectors[i].msg, strlen(vectors[i].msg), hex);
-		ROW_ASSERT(hex[HASH_SHA256_HEX_LEN] == '\0', vectors[i].name);
-		ROW_ASSERT(strcmp(hex, vectors[i].hex) == 0, vectors[i].name);
+		TU_ROW_ASSERT(hex[HASH_SHA256_HEX_LEN] == '\0', vectors[i].name);
+		TU_ROW_ASSERT(strcmp(hex, vectors[i].hex) == 0, vectors[i].name);
 
 		hash_sha256(vectors[i].msg, strlen(vectors[i].msg), bin);
-		ROW_ASSERT(hex_to_bin(vectors[i].hex, want, sizeof(want)) == 0,
-		           vectors[i].name);
-		ROW_ASSERT(memcmp(bin, want, sizeof(want)) == 0, vectors[i].name);
+		TU_ROW_ASSERT(hex_to_bin(vectors[i].hex, want, sizeof(want)) == 0,
+		              vectors[i].name);
+		TU_ROW_ASSERT(memcmp(bin, want, sizeof(want)) == 0, vectors[i].name);
 	}
 }
 
@@ -116,13 +102,13 @@ static void test_near_misses(void)
 	                                    "abcabc" };
 	size_t i;
 
-	for (i = 0; i < N_ROWS(rows); i++) {
+	for (i = 0; i < TU_N_ROWS(rows); i++) {
 		char hex[HASH_SHA256_HEX_LEN + 1];
 
 		hash_sha256_hex(rows[i], strlen(rows[i]), hex);
-		ROW_ASSERT(strcmp(hex, SHA_ABC) != 0, rows[i]);
-		ROW_ASSERT(strspn(hex, "0123456789abcdef") == HASH_SHA256_HEX_LEN,
-		           rows[i]);
+		TU_ROW_ASSERT(strcmp(hex, SHA_ABC) != 0, rows[i]);
+		TU_ROW_ASSERT(strspn(hex, "0123456789abcdef") == HASH_SHA256_HEX_LEN,
+		              rows[i]);
 	}
 }
 

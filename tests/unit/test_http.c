@@ -33,21 +33,6 @@
 
 void test_http_register(void);
 
-#define N_ROWS(a) (sizeof(a) / sizeof((a)[0]))
-
-/* A CUnit assert whose failure text names the table row. */
-#define ROW_ASSERT(cond, row) row_assert((cond), __LINE__, #cond, (row))
-
-static void row_assert(int ok, unsigned line, const char *cond,
-                       const char *row)
-{
-	char text[512];
-
-	snprintf(text, sizeof(text), "[%s] %s", row, cond);
-	CU_assertImplementation(ok ? CU_TRUE : CU_FALSE, line, text, __FILE__,
-	                        "", CU_FALSE);
-}
-
 /* ---- the loopback server ---------------------------------------------------------- */
 
 /* 12 bytes with a NUL inside: the length must come from the transfer,
@@ -344,7 +329,7 @@ static int suite_init(void)
 	http_allow_plain_http(1);
 	/* A proxy from the environment would send our loopback requests
 	   elsewhere: bypass it for 127.0.0.1 while the suite runs. */
-	for (i = 0; i < N_ROWS(no_proxy_names); i++) {
+	for (i = 0; i < TU_N_ROWS(no_proxy_names); i++) {
 		const char *v = getenv(no_proxy_names[i]);
 
 		saved_no_proxy[i] = v != NULL ? strdup(v) : NULL;
@@ -369,7 +354,7 @@ static int suite_cleanup(void)
 	log_set_fd(2);
 	close_fd(&log_fd);
 	http_allow_plain_http(0);
-	for (i = 0; i < N_ROWS(no_proxy_names); i++) {
+	for (i = 0; i < TU_N_ROWS(no_proxy_names); i++) {
 		if (saved_no_proxy[i] != NULL)
 			setenv(no_proxy_names[i], saved_no_proxy[i], 1);
 		else
@@ -426,7 +411,7 @@ static void test_get_table(void)
 	};
 	size_t i;
 
-	for (i = 0; i < N_ROWS(rows); i++) {
+	for (i = 0; i < TU_N_ROWS(rows); i++) {
 		char row[64];
 		char *out = (char *)"junk";
 		size_t len = 99;
@@ -435,23 +420,23 @@ static void test_get_table(void)
 		tu_fmt(row, sizeof(row), "%s max %zu", rows[i].path,
 		       rows[i].max);
 		r = http_get(url_of(rows[i].path), rows[i].max, &out, &len);
-		ROW_ASSERT(r == rows[i].want, row);
+		TU_ROW_ASSERT(r == rows[i].want, row);
 		if (r != DX_OK || rows[i].want != DX_OK) {
-			ROW_ASSERT(out == NULL && len == 0, row);
+			TU_ROW_ASSERT(out == NULL && len == 0, row);
 			if (r == DX_OK)
 				free(out);
 			continue;
 		}
-		ROW_ASSERT(out != NULL && len == rows[i].len, row);
+		TU_ROW_ASSERT(out != NULL && len == rows[i].len, row);
 		if (out == NULL || len != rows[i].len) {
 			free(out);
 			continue;
 		}
-		ROW_ASSERT(out[len] == '\0', row);
+		TU_ROW_ASSERT(out[len] == '\0', row);
 		if (rows[i].body != NULL)
-			ROW_ASSERT(memcmp(out, rows[i].body, len) == 0, row);
+			TU_ROW_ASSERT(memcmp(out, rows[i].body, len) == 0, row);
 		else
-			ROW_ASSERT(all_bytes(out, len, 'x'), row);
+			TU_ROW_ASSERT(all_bytes(out, len, 'x'), row);
 		free(out);
 	}
 }
@@ -461,7 +446,7 @@ static void test_redirect_to_other_scheme_not_followed(void)
 	static const char *const paths[] = { "/to-ftp", "/to-file" };
 	size_t i;
 
-	for (i = 0; i < N_ROWS(paths); i++) {
+	for (i = 0; i < TU_N_ROWS(paths); i++) {
 		unsigned before = requests();
 		char *out;
 		size_t len;
@@ -541,18 +526,18 @@ static void test_refused_schemes(void)
 	tu_fmt(no_scheme, sizeof(no_scheme), "127.0.0.1:%d/ok", srv.port);
 	rows[2] = ftp;
 	rows[4] = no_scheme;
-	for (i = 0; i < N_ROWS(rows); i++) {
+	for (i = 0; i < TU_N_ROWS(rows); i++) {
 		char *out = (char *)"junk";
 		size_t len = 99;
 
 		log_reset();
-		ROW_ASSERT(http_get(rows[i], 1024, &out, &len) ==
-		           DX_ERR_INVALID_ARG, rows[i]);
-		ROW_ASSERT(out == NULL && len == 0, rows[i]);
-		ROW_ASSERT(strstr(log_text(), "only https is allowed") != NULL,
-		           rows[i]);
-		ROW_ASSERT(http_download(rows[i], "/nonexistent/x", 0600, NULL) ==
-		           DX_ERR_INVALID_ARG, rows[i]);
+		TU_ROW_ASSERT(http_get(rows[i], 1024, &out, &len) ==
+		              DX_ERR_INVALID_ARG, rows[i]);
+		TU_ROW_ASSERT(out == NULL && len == 0, rows[i]);
+		TU_ROW_ASSERT(strstr(log_text(), "only https is allowed") != NULL,
+		              rows[i]);
+		TU_ROW_ASSERT(http_download(rows[i], "/nonexistent/x", 0600, NULL) ==
+		              DX_ERR_INVALID_ARG, rows[i]);
 	}
 	CU_ASSERT_EQUAL(requests(), before);
 }
@@ -567,7 +552,7 @@ static void test_plain_http_refused(void)
 	unsigned before = requests();
 
 	http_allow_plain_http(0);
-	for (i = 0; i < N_ROWS(paths); i++) {
+	for (i = 0; i < TU_N_ROWS(paths); i++) {
 		log_reset();
 		CU_ASSERT_EQUAL(http_get(url_of(paths[i]), 1024, &out, &len),
 		                DX_ERR_INVALID_ARG);
@@ -589,7 +574,7 @@ static void test_connection_refused(void)
 	const char *schemes[] = { "http", "https" };
 	size_t i;
 
-	for (i = 0; i < N_ROWS(schemes); i++) {
+	for (i = 0; i < TU_N_ROWS(schemes); i++) {
 		char url[128];
 		char *out = (char *)"junk";
 		size_t len = 99;
@@ -597,10 +582,10 @@ static void test_connection_refused(void)
 		tu_fmt(url, sizeof(url), "%s://127.0.0.1:%d/ok", schemes[i],
 		       srv.closed_port);
 		log_reset();
-		ROW_ASSERT(http_get(url, 1024, &out, &len) == DX_ERR_DOWNLOAD,
-		           url);
-		ROW_ASSERT(out == NULL && len == 0, url);
-		ROW_ASSERT(strstr(log_text(), url) != NULL, url);
+		TU_ROW_ASSERT(http_get(url, 1024, &out, &len) == DX_ERR_DOWNLOAD,
+		              url);
+		TU_ROW_ASSERT(out == NULL && len == 0, url);
+		TU_ROW_ASSERT(strstr(log_text(), url) != NULL, url);
 	}
 }
 
@@ -676,7 +661,7 @@ static void test_download_modes(void)
 	};
 	size_t i;
 
-	for (i = 0; i < N_ROWS(rows); i++) {
+	for (i = 0; i < TU_N_ROWS(rows); i++) {
 		char sha[HASH_SHA256_HEX_LEN + 1];
 		char row[64];
 		const char *path = dest("script.sh");
@@ -693,13 +678,13 @@ static void test_download_modes(void)
 		r = http_download(url_of("/payload"), path, rows[i].mode,
 		                  rows[i].sha ? sha : NULL);
 		umask(old);
-		ROW_ASSERT(r == DX_OK, row);
-		ROW_ASSERT(stat(path, &st) == 0, row);
-		ROW_ASSERT((st.st_mode & 07777) == rows[i].mode, row);
-		ROW_ASSERT(S_ISREG(st.st_mode), row);
+		TU_ROW_ASSERT(r == DX_OK, row);
+		TU_ROW_ASSERT(stat(path, &st) == 0, row);
+		TU_ROW_ASSERT((st.st_mode & 07777) == rows[i].mode, row);
+		TU_ROW_ASSERT(S_ISREG(st.st_mode), row);
 		got = tu_read_file(path);
-		ROW_ASSERT(got != NULL && strcmp(got, PAYLOAD) == 0, row);
-		ROW_ASSERT(count_entries() == 1, row);
+		TU_ROW_ASSERT(got != NULL && strcmp(got, PAYLOAD) == 0, row);
+		TU_ROW_ASSERT(count_entries() == 1, row);
 		unlink(path);
 	}
 }
@@ -773,10 +758,10 @@ static void test_download_malformed_sha(void)
 	unsigned before = requests();
 	size_t i;
 
-	for (i = 0; i < N_ROWS(rows); i++) {
-		ROW_ASSERT(http_download(url_of("/payload"), path, 0644,
-		                         rows[i]) == DX_ERR_INVALID_ARG, rows[i]);
-		ROW_ASSERT(!exists(path), rows[i]);
+	for (i = 0; i < TU_N_ROWS(rows); i++) {
+		TU_ROW_ASSERT(http_download(url_of("/payload"), path, 0644,
+		                            rows[i]) == DX_ERR_INVALID_ARG, rows[i]);
+		TU_ROW_ASSERT(!exists(path), rows[i]);
 	}
 	/* Refused before any transfer. */
 	CU_ASSERT_EQUAL(requests(), before);
@@ -797,11 +782,11 @@ static void test_download_errors(void)
 	const char *path = dest("out.bin");
 	size_t i;
 
-	for (i = 0; i < N_ROWS(rows); i++) {
-		ROW_ASSERT(http_download(url_of(rows[i].path), path, 0644, NULL) ==
-		           rows[i].want, rows[i].path);
-		ROW_ASSERT(!exists(path), rows[i].path);
-		ROW_ASSERT(count_entries() == 0, rows[i].path);
+	for (i = 0; i < TU_N_ROWS(rows); i++) {
+		TU_ROW_ASSERT(http_download(url_of(rows[i].path), path, 0644, NULL) ==
+		              rows[i].want, rows[i].path);
+		TU_ROW_ASSERT(!exists(path), rows[i].path);
+		TU_ROW_ASSERT(count_entries() == 0, rows[i].path);
 	}
 	/* The fetch works but the destination cannot be written. */
 	CU_ASSERT_EQUAL(http_download(url_of("/payload"), dest("no/such/dir"),

@@ -16,68 +16,11 @@
 #include <string.h>
 
 #include "jsonw.h"
+#include "testutil.h"
 
 void test_jsonw_register(void);
 
-#define N_ROWS(a) (sizeof(a) / sizeof((a)[0]))
 #define FFFD "\xEF\xBF\xBD"
-
-/* A CUnit assert whose failure text names the table row. */
-#define ROW_ASSERT(cond, row) row_assert((cond), __LINE__, #cond, (row))
-
-static void row_assert(int ok, unsigned line, const char *cond,
-                       const char *row)
-{
-	char text[512];
-
-	snprintf(text, sizeof(text), "[%s] %s", row, cond);
-	CU_assertImplementation(ok ? CU_TRUE : CU_FALSE, line, text, __FILE__,
-	                        "", CU_FALSE);
-}
-
-/*
- * Strict UTF-8 check, written from the code point's side (decode, then
- * reject overlongs, surrogates and values past U+10FFFF) so that it does
- * not share jsonw's table of byte ranges.
- */
-static int valid_utf8(const char *text, size_t n)
-{
-	static const unsigned long min_cp[5] = { 0, 0, 0x80, 0x800, 0x10000 };
-	const unsigned char *s = (const unsigned char *)text;
-	size_t i = 0, k, j;
-	unsigned long cp;
-
-	while (i < n) {
-		if (s[i] < 0x80) {
-			i++;
-			continue;
-		}
-		if ((s[i] & 0xE0) == 0xC0) {
-			k = 2;
-			cp = s[i] & 0x1F;
-		} else if ((s[i] & 0xF0) == 0xE0) {
-			k = 3;
-			cp = s[i] & 0x0F;
-		} else if ((s[i] & 0xF8) == 0xF0) {
-			k = 4;
-			cp = s[i] & 0x07;
-		} else {
-			return 0;
-		}
-		if (i + k > n)
-			return 0;
-		for (j = 1; j < k; j++) {
-			if ((s[i + j] & 0xC0) != 0x80)
-				return 0;
-			cp = (cp << 6) | (s[i + j] & 0x3F);
-		}
-		if (cp < min_cp[k] || cp > 0x10FFFF ||
-		    (cp >= 0xD800 && cp <= 0xDFFF))
-			return 0;
-		i += k;
-	}
-	return 1;
-}
 
 /* One string value on its own, as jsonw writes it. */
 static void write_one(struct jsonw *w, const char *s, size_t max)
@@ -130,15 +73,15 @@ static void test_escapes(void)
 	};
 	size_t i;
 
-	for (i = 0; i < N_ROWS(rows); i++) {
+	for (i = 0; i < TU_N_ROWS(rows); i++) {
 		struct jsonw w;
 
 		write_one(&w, rows[i].in, 0);
-		ROW_ASSERT(!jsonw_failed(&w), rows[i].row);
-		ROW_ASSERT(w.buf != NULL && strcmp(w.buf, rows[i].out) == 0,
-		           rows[i].row);
-		ROW_ASSERT(w.buf != NULL && strlen(w.buf) == w.len, rows[i].row);
-		ROW_ASSERT(parses_back_to(w.buf, rows[i].in), rows[i].row);
+		TU_ROW_ASSERT(!jsonw_failed(&w), rows[i].row);
+		TU_ROW_ASSERT(w.buf != NULL && strcmp(w.buf, rows[i].out) == 0,
+		              rows[i].row);
+		TU_ROW_ASSERT(w.buf != NULL && strlen(w.buf) == w.len, rows[i].row);
+		TU_ROW_ASSERT(parses_back_to(w.buf, rows[i].in), rows[i].row);
 		jsonw_free(&w);
 	}
 }
@@ -192,22 +135,22 @@ static void test_invalid_utf8(void)
 	};
 	size_t i;
 
-	for (i = 0; i < N_ROWS(rows); i++) {
+	for (i = 0; i < TU_N_ROWS(rows); i++) {
 		char want[128];
 		struct jsonw w;
 
 		snprintf(want, sizeof(want), "\"%s\"", rows[i].out);
 		write_one(&w, rows[i].in, 0);
-		ROW_ASSERT(!jsonw_failed(&w), rows[i].row);
-		ROW_ASSERT(w.buf != NULL && strcmp(w.buf, want) == 0, rows[i].row);
-		ROW_ASSERT(w.buf != NULL && valid_utf8(w.buf, w.len), rows[i].row);
-		ROW_ASSERT(parses_back_to(w.buf, rows[i].out), rows[i].row);
+		TU_ROW_ASSERT(!jsonw_failed(&w), rows[i].row);
+		TU_ROW_ASSERT(w.buf != NULL && strcmp(w.buf, want) == 0, rows[i].row);
+		TU_ROW_ASSERT(w.buf != NULL && tu_valid_utf8(w.buf, w.len), rows[i].row);
+		TU_ROW_ASSERT(parses_back_to(w.buf, rows[i].out), rows[i].row);
 		jsonw_free(&w);
 
 		/* Keys are repaired the same way. */
 		jsonw_init(&w);
 		jsonw_key(&w, rows[i].in);
-		ROW_ASSERT(w.buf != NULL && valid_utf8(w.buf, w.len), rows[i].row);
+		TU_ROW_ASSERT(w.buf != NULL && tu_valid_utf8(w.buf, w.len), rows[i].row);
 		jsonw_free(&w);
 	}
 }
@@ -252,15 +195,15 @@ static void test_max(void)
 	};
 	size_t i;
 
-	for (i = 0; i < N_ROWS(rows); i++) {
+	for (i = 0; i < TU_N_ROWS(rows); i++) {
 		struct jsonw w;
 
 		write_one(&w, rows[i].in, rows[i].max);
-		ROW_ASSERT(!jsonw_failed(&w), rows[i].row);
-		ROW_ASSERT(w.buf != NULL && valid_utf8(w.buf, w.len), rows[i].row);
-		ROW_ASSERT(parses_back_to(w.buf, rows[i].value), rows[i].row);
-		ROW_ASSERT(rows[i].max == 0 || strlen(rows[i].value) <= rows[i].max,
-		           rows[i].row);
+		TU_ROW_ASSERT(!jsonw_failed(&w), rows[i].row);
+		TU_ROW_ASSERT(w.buf != NULL && tu_valid_utf8(w.buf, w.len), rows[i].row);
+		TU_ROW_ASSERT(parses_back_to(w.buf, rows[i].value), rows[i].row);
+		TU_ROW_ASSERT(rows[i].max == 0 || strlen(rows[i].value) <= rows[i].max,
+		              rows[i].row);
 		jsonw_free(&w);
 	}
 }
@@ -366,7 +309,7 @@ static void test_growth(void)
 	jsonw_end_array(&w);
 	CU_ASSERT_FATAL(!jsonw_failed(&w));
 	CU_ASSERT(w.len < w.cap && w.buf[w.len] == '\0');
-	CU_ASSERT(valid_utf8(w.buf, w.len));
+	CU_ASSERT(tu_valid_utf8(w.buf, w.len));
 	root = cJSON_Parse(w.buf);
 	CU_ASSERT(cJSON_IsArray(root) && cJSON_GetArraySize(root) == 10000);
 	CU_ASSERT(cJSON_GetArrayItem(root, 9999) != NULL &&
@@ -394,11 +337,11 @@ static void test_ints(void)
 	struct jsonw w;
 	size_t i;
 
-	for (i = 0; i < N_ROWS(rows); i++) {
+	for (i = 0; i < TU_N_ROWS(rows); i++) {
 		jsonw_init(&w);
 		jsonw_int(&w, rows[i].v);
-		ROW_ASSERT(w.buf != NULL && strcmp(w.buf, rows[i].out) == 0,
-		           rows[i].out);
+		TU_ROW_ASSERT(w.buf != NULL && strcmp(w.buf, rows[i].out) == 0,
+		              rows[i].out);
 		jsonw_free(&w);
 	}
 	/* Commas between numbers, and cJSON reads the small ones back. */
@@ -446,7 +389,7 @@ static void test_failed_is_sticky(void)
 	};
 	size_t i;
 
-	for (i = 0; i < N_ROWS(rows); i++) {
+	for (i = 0; i < TU_N_ROWS(rows); i++) {
 		struct jsonw w;
 		size_t len;
 
@@ -466,11 +409,11 @@ static void test_failed_is_sticky(void)
 		case 7: jsonw_int(&w, 7); break;
 		default: jsonw_raw(&w, "true"); break;
 		}
-		ROW_ASSERT(jsonw_failed(&w), rows[i]);
-		ROW_ASSERT(w.len == len && strcmp(w.buf, "[1") == 0, rows[i]);
+		TU_ROW_ASSERT(jsonw_failed(&w), rows[i]);
+		TU_ROW_ASSERT(w.len == len && strcmp(w.buf, "[1") == 0, rows[i]);
 		jsonw_free(&w);
-		ROW_ASSERT(w.buf == NULL && w.len == 0 && !jsonw_failed(&w),
-		           rows[i]);
+		TU_ROW_ASSERT(w.buf == NULL && w.len == 0 && !jsonw_failed(&w),
+		              rows[i]);
 	}
 }
 

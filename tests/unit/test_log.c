@@ -63,20 +63,11 @@ static void emit_long(void)
 	log_info("after");
 }
 
-static size_t count_lines(const char *s)
-{
-	size_t n = 0;
-
-	for (; *s; s++)
-		n += *s == '\n';
-	return n;
-}
-
 static void test_levels(void)
 {
 	const char *t = capture(emit_levels);
 
-	CU_ASSERT_EQUAL(count_lines(t), 3);
+	CU_ASSERT_EQUAL(tu_count_lines(t), 3);
 	CU_ASSERT_PTR_NOT_NULL(strstr(t, "ERROR: e 1\n"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(t, "WARN: w two\n"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(t, "INFO: i\n"));
@@ -97,7 +88,7 @@ static void test_long_line_is_one_line(void)
 {
 	const char *t = capture(emit_long);
 
-	CU_ASSERT_EQUAL(count_lines(t), 2);
+	CU_ASSERT_EQUAL(tu_count_lines(t), 2);
 	CU_ASSERT_PTR_NOT_NULL(strstr(t, "xxx\n"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(t, "INFO: after\n"));
 	CU_ASSERT(strlen(t) < 2048 + 100);

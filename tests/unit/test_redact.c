@@ -16,24 +16,11 @@
 
 #include "dx_plugin.h"
 #include "redact.h"
+#include "testutil.h"
 
 void test_redact_register(void);
 
-#define N_ROWS(a) (sizeof(a) / sizeof((a)[0]))
 #define MAX_SECRETS 4
-
-/* A CUnit assert whose failure text names the table row. */
-#define ROW_ASSERT(cond, row) row_assert((cond), __LINE__, #cond, (row))
-
-static void row_assert(int ok, unsigned line, const char *cond,
-                       const char *row)
-{
-	char text[512];
-
-	snprintf(text, sizeof(text), "[%s] %s", row, cond);
-	CU_assertImplementation(ok ? CU_TRUE : CU_FALSE, line, text, __FILE__,
-	                        "", CU_FALSE);
-}
 
 /* The registry is process-wide: every test starts and ends empty. */
 static int suite_clean(void)
@@ -89,18 +76,18 @@ static void test_table(void)
 	};
 	size_t i, k;
 
-	for (i = 0; i < N_ROWS(rows); i++) {
+	for (i = 0; i < TU_N_ROWS(rows); i++) {
 		char buf[128];
 		size_t n;
 
 		redact_clear();
 		for (k = 0; k < MAX_SECRETS && rows[i].secrets[k] != NULL; k++)
-			ROW_ASSERT(redact_add(rows[i].secrets[k]) == DX_OK, rows[i].row);
-		ROW_ASSERT(redact_count() == rows[i].n_kept, rows[i].row);
+			TU_ROW_ASSERT(redact_add(rows[i].secrets[k]) == DX_OK, rows[i].row);
+		TU_ROW_ASSERT(redact_count() == rows[i].n_kept, rows[i].row);
 		snprintf(buf, sizeof(buf), "%s", rows[i].in);
 		n = redact_text(buf, sizeof(buf));
-		ROW_ASSERT(strcmp(buf, rows[i].out) == 0, rows[i].row);
-		ROW_ASSERT(n == strlen(rows[i].out), rows[i].row);
+		TU_ROW_ASSERT(strcmp(buf, rows[i].out) == 0, rows[i].row);
+		TU_ROW_ASSERT(n == strlen(rows[i].out), rows[i].row);
 	}
 	redact_clear();
 }

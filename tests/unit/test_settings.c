@@ -21,21 +21,6 @@
 
 void test_settings_register(void);
 
-#define N_ROWS(a) (sizeof(a) / sizeof((a)[0]))
-
-/* A CUnit assert whose failure text names the table row. */
-#define ROW_ASSERT(cond, row) row_assert((cond), __LINE__, #cond, (row))
-
-static void row_assert(int ok, unsigned line, const char *cond,
-                       const char *row)
-{
-	char text[512];
-
-	snprintf(text, sizeof(text), "[%s] %s", row, cond);
-	CU_assertImplementation(ok ? CU_TRUE : CU_FALSE, line, text, __FILE__,
-	                        "", CU_FALSE);
-}
-
 /* A string assert that survives NULL and shows what it got. */
 #define STR_EQ(got, want) str_eq((got), (want), __LINE__, #got)
 
@@ -381,16 +366,16 @@ static void test_error_rows(void)
 {
 	size_t i;
 
-	for (i = 0; i < N_ROWS(err_rows); i++) {
+	for (i = 0; i < TU_N_ROWS(err_rows); i++) {
 		const struct err_row *row = &err_rows[i];
 		struct dx_settings s;
 		struct settings_report rep;
 		int r = parts(row->pub, row->prot, &s, &rep);
 		int found = has(rep.errors, rep.n_errors, row->want);
 
-		ROW_ASSERT(r == DX_ERR_SETTINGS, row->name);
-		ROW_ASSERT(found, row->name);
-		ROW_ASSERT(is_zeroed(&s), row->name);
+		TU_ROW_ASSERT(r == DX_ERR_SETTINGS, row->name);
+		TU_ROW_ASSERT(found, row->name);
+		TU_ROW_ASSERT(is_zeroed(&s), row->name);
 		if (!found || r != DX_ERR_SETTINGS) {
 			fprintf(stderr, "\n  row '%s' wanted: %s\n", row->name,
 			        row->want);
@@ -542,16 +527,16 @@ static void test_warning_rows(void)
 {
 	size_t i;
 
-	for (i = 0; i < N_ROWS(warn_rows); i++) {
+	for (i = 0; i < TU_N_ROWS(warn_rows); i++) {
 		const struct warn_row *row = &warn_rows[i];
 		struct dx_settings s;
 		struct settings_report rep;
 		int r = parts(row->pub, row->prot, &s, &rep);
 		int found = has(rep.warnings, rep.n_warnings, row->want);
 
-		ROW_ASSERT(r == DX_OK, row->name);
-		ROW_ASSERT(rep.n_errors == 0, row->name);
-		ROW_ASSERT(found, row->name);
+		TU_ROW_ASSERT(r == DX_OK, row->name);
+		TU_ROW_ASSERT(rep.n_errors == 0, row->name);
+		TU_ROW_ASSERT(found, row->name);
 		if (!found || r != DX_OK) {
 			fprintf(stderr, "\n  row '%s' wanted: %s\n", row->name,
 			        row->want);
@@ -726,17 +711,17 @@ static void test_no_proxy(void)
 {
 	size_t i;
 
-	for (i = 0; i < N_ROWS(proxy_rows); i++) {
+	for (i = 0; i < TU_N_ROWS(proxy_rows); i++) {
 		const struct proxy_row *row = &proxy_rows[i];
 		struct dx_settings s;
 		struct settings_report rep;
 
-		ROW_ASSERT(parts(row->pub, NULL, &s, &rep) == DX_OK, row->name);
+		TU_ROW_ASSERT(parts(row->pub, NULL, &s, &rep) == DX_OK, row->name);
 		if (row->want == NULL)
-			ROW_ASSERT(s.no_proxy == NULL, row->name);
+			TU_ROW_ASSERT(s.no_proxy == NULL, row->name);
 		else
-			ROW_ASSERT(s.no_proxy != NULL &&
-			           strcmp(s.no_proxy, row->want) == 0, row->name);
+			TU_ROW_ASSERT(s.no_proxy != NULL &&
+			              strcmp(s.no_proxy, row->want) == 0, row->name);
 		settings_free(&s);
 		settings_report_free(&rep);
 	}
@@ -771,7 +756,7 @@ static void test_certs(void)
 {
 	size_t i;
 
-	for (i = 0; i < N_ROWS(cert_rows); i++) {
+	for (i = 0; i < TU_N_ROWS(cert_rows); i++) {
 		const struct cert_row *row = &cert_rows[i];
 		char prot[1024];
 		struct dx_settings s;
@@ -779,13 +764,13 @@ static void test_certs(void)
 
 		tu_fmt(prot, sizeof(prot), "{'certs':{'ca':'%s','cert':'" J_CERT
 		       "','key':'" J_KEY "'}}", row->value);
-		ROW_ASSERT(parts("{'docker':{'port':2376}}", prot, &s, &rep) ==
-		                   DX_OK, row->name);
-		ROW_ASSERT(s.cert_ca != NULL && strcmp(s.cert_ca, row->want) == 0,
-		           row->name);
+		TU_ROW_ASSERT(parts("{'docker':{'port':2376}}", prot, &s, &rep) ==
+		                      DX_OK, row->name);
+		TU_ROW_ASSERT(s.cert_ca != NULL && strcmp(s.cert_ca, row->want) == 0,
+		              row->name);
 		if (s.cert_ca != NULL && strcmp(s.cert_ca, row->want) != 0)
 			fprintf(stderr, "\n  got [%s]\n", s.cert_ca);
-		ROW_ASSERT(s.port == 2376, row->name);
+		TU_ROW_ASSERT(s.port == 2376, row->name);
 		settings_free(&s);
 		settings_report_free(&rep);
 	}
@@ -808,17 +793,17 @@ static void test_base64_strict(void)
 	};
 	size_t i;
 
-	for (i = 0; i < N_ROWS(bad); i++) {
+	for (i = 0; i < TU_N_ROWS(bad); i++) {
 		char prot[1024];
 		struct dx_settings s;
 		struct settings_report rep;
 
 		tu_fmt(prot, sizeof(prot), "{'certs':{'ca':'%s','cert':'" J_CERT
 		       "','key':'" J_KEY "'}}", bad[i]);
-		ROW_ASSERT(parts("{}", prot, &s, &rep) == DX_ERR_SETTINGS,
-		           bad[i]);
-		ROW_ASSERT(has(rep.errors, rep.n_errors,
-		               "certs.ca: expected PEM text"), bad[i]);
+		TU_ROW_ASSERT(parts("{}", prot, &s, &rep) == DX_ERR_SETTINGS,
+		              bad[i]);
+		TU_ROW_ASSERT(has(rep.errors, rep.n_errors,
+		                  "certs.ca: expected PEM text"), bad[i]);
 		settings_report_free(&rep);
 	}
 }
@@ -870,7 +855,7 @@ static void collect(void *ctx, const char *secret)
 {
 	struct collected *c = ctx;
 
-	if (c->n < N_ROWS(c->items))
+	if (c->n < TU_N_ROWS(c->items))
 		c->items[c->n] = secret;
 	c->n++;
 }
@@ -979,12 +964,12 @@ static void assert_no_secret(const struct settings_report *rep,
 	size_t i;
 
 	for (i = 0; i < rep->n_errors; i++) {
-		ROW_ASSERT(strstr(rep->errors[i], SECRET) == NULL, row);
-		ROW_ASSERT(strstr(rep->errors[i], "424242") == NULL, row);
+		TU_ROW_ASSERT(strstr(rep->errors[i], SECRET) == NULL, row);
+		TU_ROW_ASSERT(strstr(rep->errors[i], "424242") == NULL, row);
 	}
 	for (i = 0; i < rep->n_warnings; i++) {
-		ROW_ASSERT(strstr(rep->warnings[i], SECRET) == NULL, row);
-		ROW_ASSERT(strstr(rep->warnings[i], "424242") == NULL, row);
+		TU_ROW_ASSERT(strstr(rep->warnings[i], SECRET) == NULL, row);
+		TU_ROW_ASSERT(strstr(rep->warnings[i], "424242") == NULL, row);
 	}
 }
 
@@ -992,12 +977,12 @@ static void test_secret_never_in_messages(void)
 {
 	size_t i;
 
-	for (i = 0; i < N_ROWS(secret_rows); i++) {
+	for (i = 0; i < TU_N_ROWS(secret_rows); i++) {
 		struct dx_settings s;
 		struct settings_report rep;
 
 		parts("{'docker':{'port':2376}}", secret_rows[i], &s, &rep);
-		ROW_ASSERT(rep.n_errors + rep.n_warnings > 0, secret_rows[i]);
+		TU_ROW_ASSERT(rep.n_errors + rep.n_warnings > 0, secret_rows[i]);
 		assert_no_secret(&rep, secret_rows[i]);
 		settings_free(&s);
 		settings_report_free(&rep);
@@ -1132,7 +1117,7 @@ static void test_file_rows(void)
 {
 	size_t i;
 
-	for (i = 0; i < N_ROWS(file_rows); i++) {
+	for (i = 0; i < TU_N_ROWS(file_rows); i++) {
 		const struct file_row *row = &file_rows[i];
 		struct dx_settings s;
 		struct settings_report rep;
@@ -1140,15 +1125,15 @@ static void test_file_rows(void)
 		int r = text != NULL ? parse_text(text, NULL, &s, &rep)
 		                     : parse_fixture(row->fixture, NULL, &s, &rep);
 
-		ROW_ASSERT(r == row->want_rc, row->name);
+		TU_ROW_ASSERT(r == row->want_rc, row->name);
 		if (row->want == NULL) {
-			ROW_ASSERT(rep.n_errors == 0, row->name);
-			ROW_ASSERT(s.n_compose_env == 2, row->name);
-			ROW_ASSERT(s.has_protected == 0, row->name);
+			TU_ROW_ASSERT(rep.n_errors == 0, row->name);
+			TU_ROW_ASSERT(s.n_compose_env == 2, row->name);
+			TU_ROW_ASSERT(s.has_protected == 0, row->name);
 		} else {
-			ROW_ASSERT(has(rep.errors, rep.n_errors, row->want),
-			           row->name);
-			ROW_ASSERT(is_zeroed(&s), row->name);
+			TU_ROW_ASSERT(has(rep.errors, rep.n_errors, row->want),
+			              row->name);
+			TU_ROW_ASSERT(is_zeroed(&s), row->name);
 		}
 		if (r != row->want_rc) {
 			fprintf(stderr, "\n  row '%s': rc %d\n", row->name, r);
@@ -1332,7 +1317,7 @@ static void test_decrypted_not_object(void)
 {
 	size_t i;
 
-	for (i = 0; i < N_ROWS(plain_rows); i++) {
+	for (i = 0; i < TU_N_ROWS(plain_rows); i++) {
 		const struct plain_row *row = &plain_rows[i];
 		struct fake_decrypt f = { row->plain, DX_OK, NULL, 0, "", "" };
 		struct dx_settings s;
@@ -1340,9 +1325,9 @@ static void test_decrypted_not_object(void)
 		char *text = settings_text("{}", "'MIIB'",
 		                           "'ABCDEF0123456789ABCDEF01'");
 
-		ROW_ASSERT(parse_text(text, &f, &s, &rep) == DX_ERR_SETTINGS,
-		           row->name);
-		ROW_ASSERT(has(rep.errors, rep.n_errors, row->want), row->name);
+		TU_ROW_ASSERT(parse_text(text, &f, &s, &rep) == DX_ERR_SETTINGS,
+		              row->name);
+		TU_ROW_ASSERT(has(rep.errors, rep.n_errors, row->want), row->name);
 		assert_no_secret(&rep, row->name);
 		settings_report_free(&rep);
 		free(text);
@@ -1577,7 +1562,7 @@ static void test_handler_env(void)
 {
 	size_t i;
 
-	for (i = 0; i < N_ROWS(henv_rows); i++) {
+	for (i = 0; i < TU_N_ROWS(henv_rows); i++) {
 		const struct henv_row *row = &henv_rows[i];
 		struct handler_env env;
 		char msg[256];
@@ -1597,16 +1582,16 @@ static void test_handler_env(void)
 		}
 		r = settings_parse_handler_env(text, strlen(text), &env, msg,
 		                               sizeof(msg));
-		ROW_ASSERT(r == row->want_rc, row->name);
+		TU_ROW_ASSERT(r == row->want_rc, row->name);
 		if (row->want_rc == DX_OK) {
-			ROW_ASSERT(env.log_folder != NULL &&
-			           strcmp(env.log_folder, row->want) == 0,
-			           row->name);
-			ROW_ASSERT(env.config_folder != NULL, row->name);
-			ROW_ASSERT(env.status_folder != NULL, row->name);
+			TU_ROW_ASSERT(env.log_folder != NULL &&
+			              strcmp(env.log_folder, row->want) == 0,
+			              row->name);
+			TU_ROW_ASSERT(env.config_folder != NULL, row->name);
+			TU_ROW_ASSERT(env.status_folder != NULL, row->name);
 		} else {
-			ROW_ASSERT(strstr(msg, row->want) != NULL, row->name);
-			ROW_ASSERT(env.log_folder == NULL, row->name);
+			TU_ROW_ASSERT(strstr(msg, row->want) != NULL, row->name);
+			TU_ROW_ASSERT(env.log_folder == NULL, row->name);
 			if (strstr(msg, row->want) == NULL)
 				fprintf(stderr, "\n  row '%s': %s\n", row->name,
 				        msg);

@@ -10,7 +10,6 @@
 
 #include <CUnit/CUnit.h>
 #include <cjson/cJSON.h>
-#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -27,22 +26,8 @@
 
 void test_status_register(void);
 
-#define N_ROWS(a) (sizeof(a) / sizeof((a)[0]))
 #define FFFD "\xEF\xBF\xBD"
 #define HANDLER "Microsoft.Azure.Extensions.DockerExtension"
-
-/* A CUnit assert whose failure text names the table row. */
-#define ROW_ASSERT(cond, row) row_assert((cond), __LINE__, #cond, (row))
-
-static void row_assert(int ok, unsigned line, const char *cond,
-                       const char *row)
-{
-	char text[512];
-
-	snprintf(text, sizeof(text), "[%s] %s", row, cond);
-	CU_assertImplementation(ok ? CU_TRUE : CU_FALSE, line, text, __FILE__,
-	                        "", CU_FALSE);
-}
 
 /* Reports are large (half a MiB): static, not on the stack. */
 static struct status_report rep, rep_before;
@@ -61,46 +46,6 @@ static int suite_cleanup(void)
 	if (dir[0] != '\0')
 		tu_rm_rf(dir);
 	return 0;
-}
-
-/* Strict UTF-8 check from the code point's side (independent of jsonw). */
-static int valid_utf8(const char *text, size_t n)
-{
-	static const unsigned long min_cp[5] = { 0, 0, 0x80, 0x800, 0x10000 };
-	const unsigned char *s = (const unsigned char *)text;
-	size_t i = 0, k, j;
-	unsigned long cp;
-
-	while (i < n) {
-		if (s[i] < 0x80) {
-			i++;
-			continue;
-		}
-		if ((s[i] & 0xE0) == 0xC0) {
-			k = 2;
-			cp = s[i] & 0x1F;
-		} else if ((s[i] & 0xF0) == 0xE0) {
-			k = 3;
-			cp = s[i] & 0x0F;
-		} else if ((s[i] & 0xF8) == 0xF0) {
-			k = 4;
-			cp = s[i] & 0x07;
-		} else {
-			return 0;
-		}
-		if (i + k > n)
-			return 0;
-		for (j = 1; j < k; j++) {
-			if ((s[i + j] & 0xC0) != 0x80)
-				return 0;
-			cp = (cp << 6) | (s[i + j] & 0x3F);
-		}
-		if (cp < min_cp[k] || cp > 0x10FFFF ||
-		    (cp >= 0xD800 && cp <= 0xDFFF))
-			return 0;
-		i += k;
-	}
-	return 1;
 }
 
 /* Exactly these keys, each once, spelled exactly. */
@@ -144,7 +89,7 @@ static const char *message_of(const cJSON *obj)
 	const cJSON *fm = cJSON_GetObjectItemCaseSensitive(obj,
 	                                                   "formattedMessage");
 
-	if (!has_exact_keys(fm, keys, N_ROWS(keys)) ||
+	if (!has_exact_keys(fm, keys, TU_N_ROWS(keys)) ||
 	    str_of(fm, "lang") == NULL || strcmp(str_of(fm, "lang"), "en-US") != 0)
 		return NULL;
 	return str_of(fm, "message");
@@ -165,11 +110,11 @@ static cJSON *render_parse(char **text, size_t *len, cJSON **root)
 	CU_ASSERT(memcmp(&rep_before, &rep, sizeof(rep)) == 0);
 	CU_ASSERT(strlen(*text) == *len);
 	CU_ASSERT(*len <= STATUS_FILE_MAX);
-	CU_ASSERT(valid_utf8(*text, *len));
+	CU_ASSERT(tu_valid_utf8(*text, *len));
 	*root = cJSON_Parse(*text);
 	CU_ASSERT_FATAL(cJSON_IsArray(*root) && cJSON_GetArraySize(*root) == 1);
 	top = cJSON_GetArrayItem(*root, 0);
-	CU_ASSERT_FATAL(has_exact_keys(top, outer, N_ROWS(outer)));
+	CU_ASSERT_FATAL(has_exact_keys(top, outer, TU_N_ROWS(outer)));
 	return cJSON_GetObjectItemCaseSensitive(top, "status");
 }
 
@@ -189,7 +134,7 @@ static int sub_shape_ok(const cJSON *e)
 	};
 	const cJSON *code = cJSON_GetObjectItemCaseSensitive(e, "code");
 
-	return has_exact_keys(e, keys, N_ROWS(keys)) &&
+	return has_exact_keys(e, keys, TU_N_ROWS(keys)) &&
 	       str_of(e, "name") != NULL && str_of(e, "status") != NULL &&
 	       cJSON_IsNumber(code) && message_of(e) != NULL;
 }
@@ -249,7 +194,7 @@ static void test_schema_keys(void)
 	CU_ASSERT(cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(top, "version")));
 	CU_ASSERT(cJSON_GetObjectItemCaseSensitive(top, "version")->valuedouble == 1.0);
 	CU_ASSERT(strstr(text, "\"version\":1.0,") != NULL);
-	CU_ASSERT(has_exact_keys(st, status_keys, N_ROWS(status_keys)));
+	CU_ASSERT(has_exact_keys(st, status_keys, TU_N_ROWS(status_keys)));
 	CU_ASSERT(str_of(st, "name") && strcmp(str_of(st, "name"), HANDLER) == 0);
 	CU_ASSERT(str_of(st, "operation") &&
 	          strcmp(str_of(st, "operation"), "Enable") == 0);
@@ -288,7 +233,7 @@ static void test_schema_minimal(void)
 
 	status_begin(&rep, NULL, NULL, STATUS_ERROR, -1, NULL);
 	st = render_parse(&text, &len, &root);
-	CU_ASSERT(has_exact_keys(st, keys, N_ROWS(keys)));
+	CU_ASSERT(has_exact_keys(st, keys, TU_N_ROWS(keys)));
 	CU_ASSERT(is_int(st, "code", -1));
 	CU_ASSERT(message_of(st) && strcmp(message_of(st), "") == 0);
 	CU_ASSERT(cJSON_GetArraySize(subs_of(st)) == 0);
@@ -337,7 +282,7 @@ static void test_timestamp(void)
 	if (saved != NULL)
 		tu_fmt(old_tz, sizeof(old_tz), "%s", saved);
 	status_begin(&rep, HANDLER, "Enable", STATUS_SUCCESS, 0, "ok");
-	for (i = 0; i < N_ROWS(zones); i++) {
+	for (i = 0; i < TU_N_ROWS(zones); i++) {
 		const char *row = zones[i] ? zones[i] : "TZ as set";
 		time_t before, t;
 
@@ -346,8 +291,8 @@ static void test_timestamp(void)
 		tzset();
 		before = time(NULL);
 		t = rendered_time();
-		ROW_ASSERT(t != (time_t)-1, row);
-		ROW_ASSERT(t >= before - 1 && t <= time(NULL) + 1, row);
+		TU_ROW_ASSERT(t != (time_t)-1, row);
+		TU_ROW_ASSERT(t >= before - 1 && t <= time(NULL) + 1, row);
 	}
 	if (saved != NULL)
 		setenv("TZ", old_tz, 1);
@@ -373,24 +318,24 @@ static void test_states(void)
 	};
 	size_t i;
 
-	for (i = 0; i < N_ROWS(rows); i++) {
+	for (i = 0; i < TU_N_ROWS(rows); i++) {
 		const cJSON *st, *e;
 		cJSON *root;
 		char *text;
 		size_t len;
 
-		ROW_ASSERT(strcmp(status_state_str(rows[i].s), rows[i].str) == 0,
-		           rows[i].str);
+		TU_ROW_ASSERT(strcmp(status_state_str(rows[i].s), rows[i].str) == 0,
+		              rows[i].str);
 		status_begin(&rep, HANDLER, "Enable", rows[i].s, 0, "m");
 		status_sub(&rep, "step", rows[i].s, 0, "m");
 		st = render_parse(&text, &len, &root);
 		e = cJSON_GetArrayItem(subs_of(st), 0);
-		ROW_ASSERT(str_of(st, "status") &&
-		           strcmp(str_of(st, "status"), rows[i].str) == 0,
-		           rows[i].str);
-		ROW_ASSERT(str_of(e, "status") &&
-		           strcmp(str_of(e, "status"), rows[i].str) == 0,
-		           rows[i].str);
+		TU_ROW_ASSERT(str_of(st, "status") &&
+		              strcmp(str_of(st, "status"), rows[i].str) == 0,
+		              rows[i].str);
+		TU_ROW_ASSERT(str_of(e, "status") &&
+		              strcmp(str_of(e, "status"), rows[i].str) == 0,
+		              rows[i].str);
 		cJSON_Delete(root);
 		free(text);
 	}
@@ -401,7 +346,7 @@ static void test_codes(void)
 	static const int rows[] = { 0, 1, -1, 1012, INT_MAX, INT_MIN };
 	size_t i;
 
-	for (i = 0; i < N_ROWS(rows); i++) {
+	for (i = 0; i < TU_N_ROWS(rows); i++) {
 		const cJSON *st;
 		cJSON *root;
 		char *text, row[32];
@@ -411,9 +356,9 @@ static void test_codes(void)
 		status_begin(&rep, HANDLER, "Enable", STATUS_ERROR, rows[i], "m");
 		status_sub(&rep, "step", STATUS_ERROR, rows[i], "m");
 		st = render_parse(&text, &len, &root);
-		ROW_ASSERT(is_int(st, "code", rows[i]), row);
-		ROW_ASSERT(is_int(cJSON_GetArrayItem(subs_of(st), 0), "code",
-		                  rows[i]), row);
+		TU_ROW_ASSERT(is_int(st, "code", rows[i]), row);
+		TU_ROW_ASSERT(is_int(cJSON_GetArrayItem(subs_of(st), 0), "code",
+		                     rows[i]), row);
 		cJSON_Delete(root);
 		free(text);
 	}
@@ -447,7 +392,7 @@ static void test_message_cap(void)
 	static char text[8192];
 	size_t i;
 
-	for (i = 0; i < N_ROWS(rows); i++) {
+	for (i = 0; i < TU_N_ROWS(rows); i++) {
 		const cJSON *st;
 		cJSON *root;
 		char *out;
@@ -457,14 +402,14 @@ static void test_message_cap(void)
 		tu_fmt(text + rows[i].n_a, sizeof(text) - rows[i].n_a, "%s",
 		       rows[i].tail);
 		status_begin(&rep, HANDLER, "Enable", STATUS_SUCCESS, 0, "%s", text);
-		ROW_ASSERT(strlen(rep.message) == rows[i].want_len, rows[i].row);
-		ROW_ASSERT(strlen(rep.message) < STATUS_MESSAGE_MAX, rows[i].row);
-		ROW_ASSERT(valid_utf8(rep.message, strlen(rep.message)), rows[i].row);
-		ROW_ASSERT(ends_with(rep.message, "...") == rows[i].cut ||
-		           rows[i].n_a < 3, rows[i].row);
+		TU_ROW_ASSERT(strlen(rep.message) == rows[i].want_len, rows[i].row);
+		TU_ROW_ASSERT(strlen(rep.message) < STATUS_MESSAGE_MAX, rows[i].row);
+		TU_ROW_ASSERT(tu_valid_utf8(rep.message, strlen(rep.message)), rows[i].row);
+		TU_ROW_ASSERT(ends_with(rep.message, "...") == rows[i].cut ||
+		              rows[i].n_a < 3, rows[i].row);
 		st = render_parse(&out, &len, &root);
-		ROW_ASSERT(message_of(st) && strcmp(message_of(st), rep.message) == 0,
-		           rows[i].row);
+		TU_ROW_ASSERT(message_of(st) && strcmp(message_of(st), rep.message) == 0,
+		              rows[i].row);
 		cJSON_Delete(root);
 		free(out);
 	}
@@ -503,7 +448,7 @@ static void test_invalid_utf8(void)
 	};
 	size_t i;
 
-	for (i = 0; i < N_ROWS(rows); i++) {
+	for (i = 0; i < TU_N_ROWS(rows); i++) {
 		const cJSON *st, *e;
 		cJSON *root;
 		char *text;
@@ -514,12 +459,12 @@ static void test_invalid_utf8(void)
 		status_sub(&rep, rows[i].in, STATUS_SUCCESS, 0, "%s", rows[i].in);
 		st = render_parse(&text, &len, &root);
 		e = cJSON_GetArrayItem(subs_of(st), 0);
-		ROW_ASSERT(message_of(st) && strcmp(message_of(st), rows[i].want) == 0,
-		           rows[i].row);
-		ROW_ASSERT(message_of(e) && strcmp(message_of(e), rows[i].want) == 0,
-		           rows[i].row);
-		ROW_ASSERT(str_of(e, "name") &&
-		           strcmp(str_of(e, "name"), rows[i].want) == 0, rows[i].row);
+		TU_ROW_ASSERT(message_of(st) && strcmp(message_of(st), rows[i].want) == 0,
+		              rows[i].row);
+		TU_ROW_ASSERT(message_of(e) && strcmp(message_of(e), rows[i].want) == 0,
+		              rows[i].row);
+		TU_ROW_ASSERT(str_of(e, "name") &&
+		              strcmp(str_of(e, "name"), rows[i].want) == 0, rows[i].row);
 		cJSON_Delete(root);
 		free(text);
 	}
@@ -593,7 +538,7 @@ static void test_sub_limit(void)
 	};
 	size_t i, k;
 
-	for (i = 0; i < N_ROWS(rows); i++) {
+	for (i = 0; i < TU_N_ROWS(rows); i++) {
 		const cJSON *subs, *last;
 		cJSON *root;
 		char *text, row[32], name[32], want[64];
@@ -607,23 +552,23 @@ static void test_sub_limit(void)
 		}
 		/* updating a kept entry when full is not a drop */
 		status_sub(&rep, "step-0", STATUS_SUCCESS, 0, "updated");
-		ROW_ASSERT(rep.n_subs <= STATUS_MAX_SUBSTATUS, row);
+		TU_ROW_ASSERT(rep.n_subs <= STATUS_MAX_SUBSTATUS, row);
 		subs = subs_of(render_parse(&text, &len, &root));
 		total = (size_t)cJSON_GetArraySize(subs);
-		ROW_ASSERT(total == rows[i].want_shown + (rows[i].want_more > 0), row);
-		ROW_ASSERT(total <= STATUS_MAX_SUBSTATUS, row);
-		ROW_ASSERT(strcmp(message_of(cJSON_GetArrayItem(subs, 0)),
-		                  "updated") == 0, row);
+		TU_ROW_ASSERT(total == rows[i].want_shown + (rows[i].want_more > 0), row);
+		TU_ROW_ASSERT(total <= STATUS_MAX_SUBSTATUS, row);
+		TU_ROW_ASSERT(strcmp(message_of(cJSON_GetArrayItem(subs, 0)),
+		                     "updated") == 0, row);
 		last = cJSON_GetArrayItem(subs, (int)total - 1);
-		ROW_ASSERT(sub_shape_ok(last), row);
+		TU_ROW_ASSERT(sub_shape_ok(last), row);
 		if (rows[i].want_more > 0) {
 			snprintf(want, sizeof(want), "... %zu more not shown",
 			         rows[i].want_more);
-			ROW_ASSERT(strcmp(message_of(last), want) == 0, row);
-			ROW_ASSERT(strcmp(str_of(last, "status"), "warning") == 0, row);
+			TU_ROW_ASSERT(strcmp(message_of(last), want) == 0, row);
+			TU_ROW_ASSERT(strcmp(str_of(last, "status"), "warning") == 0, row);
 		} else {
 			snprintf(want, sizeof(want), "step-%zu", rows[i].n - 1);
-			ROW_ASSERT(strcmp(str_of(last, "name"), want) == 0, row);
+			TU_ROW_ASSERT(strcmp(str_of(last, "name"), want) == 0, row);
 		}
 		cJSON_Delete(root);
 		free(text);
@@ -665,7 +610,7 @@ static void test_size_bound(void)
 	size_t i, k;
 
 	memset(ctl_name, 0x02, sizeof(ctl_name) - 8);
-	for (i = 0; i < N_ROWS(rows); i++) {
+	for (i = 0; i < TU_N_ROWS(rows); i++) {
 		const cJSON *st, *subs;
 		cJSON *root;
 		char *text;
@@ -675,33 +620,33 @@ static void test_size_bound(void)
 		          rows[i].name_fill ? rows[i].name_fill : ctl_name,
 		          rows[i].msg_byte, STATUS_SUB_MESSAGE_MAX);
 		st = render_parse(&text, &len, &root);
-		ROW_ASSERT(len <= STATUS_FILE_MAX, rows[i].row);
-		ROW_ASSERT(message_of(st) &&
-		           strcmp(message_of(st), "top message") == 0, rows[i].row);
+		TU_ROW_ASSERT(len <= STATUS_FILE_MAX, rows[i].row);
+		TU_ROW_ASSERT(message_of(st) &&
+		              strcmp(message_of(st), "top message") == 0, rows[i].row);
 		subs = subs_of(st);
 		n_shown = (size_t)cJSON_GetArraySize(subs);
-		ROW_ASSERT(n_shown <= STATUS_MAX_SUBSTATUS, rows[i].row);
-		ROW_ASSERT(!rows[i].want_all || n_shown == STATUS_MAX_SUBSTATUS,
-		           rows[i].row);
+		TU_ROW_ASSERT(n_shown <= STATUS_MAX_SUBSTATUS, rows[i].row);
+		TU_ROW_ASSERT(!rows[i].want_all || n_shown == STATUS_MAX_SUBSTATUS,
+		              rows[i].row);
 		for (k = 0; k < n_shown; k++) {
 			const cJSON *e = cJSON_GetArrayItem(subs, (int)k);
 
-			ROW_ASSERT(sub_shape_ok(e), rows[i].row);
-			ROW_ASSERT(is_int(e, "code", INT_MIN), rows[i].row);
+			TU_ROW_ASSERT(sub_shape_ok(e), rows[i].row);
+			TU_ROW_ASSERT(is_int(e, "code", INT_MIN), rows[i].row);
 		}
 		/* ascii: every message shortened alike, and not more than needed */
 		if (rows[i].msg_byte == 'x') {
 			const char *first = message_of(cJSON_GetArrayItem(subs, 0));
 
-			ROW_ASSERT(first && ends_with(first, "..."), rows[i].row);
-			ROW_ASSERT(first && strlen(first) < STATUS_SUB_MESSAGE_MAX / 4,
-			           rows[i].row);
+			TU_ROW_ASSERT(first && ends_with(first, "..."), rows[i].row);
+			TU_ROW_ASSERT(first && strlen(first) < STATUS_SUB_MESSAGE_MAX / 4,
+			              rows[i].row);
 			for (k = 1; k < n_shown; k++)
-				ROW_ASSERT(strlen(message_of(cJSON_GetArrayItem(
-				                   subs, (int)k))) == strlen(first),
-				           rows[i].row);
-			ROW_ASSERT(len > STATUS_FILE_MAX - 2 * STATUS_MAX_SUBSTATUS,
-			           rows[i].row);
+				TU_ROW_ASSERT(strlen(message_of(cJSON_GetArrayItem(
+				                      subs, (int)k))) == strlen(first),
+				              rows[i].row);
+			TU_ROW_ASSERT(len > STATUS_FILE_MAX - 2 * STATUS_MAX_SUBSTATUS,
+			              rows[i].row);
 		}
 		cJSON_Delete(root);
 		free(text);
@@ -761,8 +706,8 @@ static void test_secrets(void)
 	   and rendering does not touch the report (render_parse checks) */
 	CU_ASSERT(redact_add(secrets[2]) == DX_OK);
 	(void)render_parse(&text, &len, &root);
-	for (i = 0; i < N_ROWS(secrets); i++)
-		ROW_ASSERT(strstr(text, secrets[i]) == NULL, secrets[i]);
+	for (i = 0; i < TU_N_ROWS(secrets); i++)
+		TU_ROW_ASSERT(strstr(text, secrets[i]) == NULL, secrets[i]);
 	CU_ASSERT(strstr(text, "password ***") != NULL);
 	CU_ASSERT(strstr(text, "token *** rejected") != NULL);
 	CU_ASSERT(strstr(rep.message, secrets[2]) != NULL);
@@ -785,21 +730,6 @@ static void test_secrets(void)
 
 /* ---- writing ------------------------------------------------------------------------- */
 
-static int count_entries(const char *d)
-{
-	DIR *dp = opendir(d);
-	struct dirent *e;
-	int n = 0;
-
-	if (dp == NULL)
-		return -1;
-	while ((e = readdir(dp)) != NULL)
-		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
-			n++;
-	closedir(dp);
-	return n;
-}
-
 static void test_write(void)
 {
 	char path[PATH_MAX];
@@ -817,16 +747,16 @@ static void test_write(void)
 	CU_ASSERT_FATAL(stat(path, &sb) == 0);
 	CU_ASSERT(S_ISREG(sb.st_mode));
 	CU_ASSERT_EQUAL(sb.st_mode & 07777, 0644);
-	CU_ASSERT_EQUAL(count_entries(dir), 1);
+	CU_ASSERT_EQUAL(tu_count_entries(dir), 1);
 
 	/* rewritten in place by rename: the new content, still one file */
 	status_begin(&rep, HANDLER, "Enable", STATUS_SUCCESS, 0, "second");
 	status_sub(&rep, "install", STATUS_SUCCESS, 0, "done");
 	CU_ASSERT_FATAL(status_write(dir, 7, &rep) == DX_OK);
-	CU_ASSERT_EQUAL(count_entries(dir), 1);
+	CU_ASSERT_EQUAL(tu_count_entries(dir), 1);
 	data = tu_read_file(path);
 	CU_ASSERT_FATAL(data != NULL);
-	CU_ASSERT(valid_utf8(data, strlen(data)));
+	CU_ASSERT(tu_valid_utf8(data, strlen(data)));
 	root = cJSON_Parse(data);
 	CU_ASSERT_FATAL(cJSON_IsArray(root));
 	st = cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(root, 0), "status");
@@ -842,7 +772,7 @@ static void test_write(void)
 	CU_ASSERT(access(path, F_OK) == 0);
 	tu_fmt(path, sizeof(path), "%s/0.status", dir);
 	CU_ASSERT(access(path, F_OK) == 0);
-	CU_ASSERT_EQUAL(count_entries(dir), 3);
+	CU_ASSERT_EQUAL(tu_count_entries(dir), 3);
 }
 
 static void test_write_errors(void)
@@ -852,7 +782,7 @@ static void test_write_errors(void)
 	int before;
 
 	status_begin(&rep, HANDLER, "Enable", STATUS_SUCCESS, 0, "ok");
-	before = count_entries(dir);
+	before = tu_count_entries(dir);
 
 	tu_fmt(missing, sizeof(missing), "%s/no-such-dir", dir);
 	errno = 0;
@@ -872,7 +802,7 @@ static void test_write_errors(void)
 	CU_ASSERT(status_write(NULL, 1, &rep) == DX_ERR_INVALID_ARG);
 	CU_ASSERT(status_write("", 1, &rep) == DX_ERR_INVALID_ARG);
 	CU_ASSERT(status_write(dir, 1, NULL) == DX_ERR_INVALID_ARG);
-	CU_ASSERT_EQUAL(count_entries(dir), before);
+	CU_ASSERT_EQUAL(tu_count_entries(dir), before);
 }
 
 static void test_render_errors(void)

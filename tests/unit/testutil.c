@@ -2,6 +2,7 @@
 
 #include "testutil.h"
 
+#include <CUnit/CUnit.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -166,4 +167,77 @@ void tu_mkdir_p(const char *path)
 	}
 	if (mkdir(buf, 0755) != 0 && errno != EEXIST)
 		die("mkdir", buf);
+}
+
+void tu_row_assert(int ok, unsigned line, const char *file, const char *cond,
+                   const char *row)
+{
+	char text[512];
+
+	snprintf(text, sizeof(text), "[%s] %s", row, cond);
+	CU_assertImplementation(ok ? CU_TRUE : CU_FALSE, line, text, file, "",
+	                        CU_FALSE);
+}
+
+int tu_count_entries(const char *dir)
+{
+	DIR *dp = opendir(dir);
+	struct dirent *e;
+	int n = 0;
+
+	if (dp == NULL)
+		return -1;
+	while ((e = readdir(dp)) != NULL)
+		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
+			n++;
+	closedir(dp);
+	return n;
+}
+
+size_t tu_count_lines(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s != '\0'; s++)
+		n += *s == '\n';
+	return n;
+}
+
+int tu_valid_utf8(const char *text, size_t n)
+{
+	static const unsigned long min_cp[5] = { 0, 0, 0x80, 0x800, 0x10000 };
+	const unsigned char *s = (const unsigned char *)text;
+	size_t i = 0, k, j;
+	unsigned long cp;
+
+	while (i < n) {
+		if (s[i] < 0x80) {
+			i++;
+			continue;
+		}
+		if ((s[i] & 0xE0) == 0xC0) {
+			k = 2;
+			cp = s[i] & 0x1F;
+		} else if ((s[i] & 0xF0) == 0xE0) {
+			k = 3;
+			cp = s[i] & 0x0F;
+		} else if ((s[i] & 0xF8) == 0xF0) {
+			k = 4;
+			cp = s[i] & 0x07;
+		} else {
+			return 0;
+		}
+		if (i + k > n)
+			return 0;
+		for (j = 1; j < k; j++) {
+			if ((s[i + j] & 0xC0) != 0x80)
+				return 0;
+			cp = (cp << 6) | (s[i + j] & 0x3F);
+		}
+		if (cp < min_cp[k] || cp > 0x10FFFF ||
+		    (cp >= 0xD800 && cp <= 0xDFFF))
+			return 0;
+		i += k;
+	}
+	return 1;
 }

@@ -37,4 +37,27 @@ const char *tu_env(const char *name);
 /* The absolute path of the source tree's tests/fixtures/<rel>. */
 const char *tu_fixture(const char *rel);
 
+/* The number of rows in a table (an array, not a pointer). */
+#define TU_N_ROWS(a) (sizeof(a) / sizeof((a)[0]))
+
+/* A CUnit assert whose failure text names the table row:
+   "[<row>] <cond>" at the caller's file and line. */
+#define TU_ROW_ASSERT(cond, row) \
+	tu_row_assert((cond), __LINE__, __FILE__, #cond, (row))
+
+void tu_row_assert(int ok, unsigned line, const char *file, const char *cond,
+                   const char *row);
+
+/* Entries in directory `dir` other than . and .. (temp files included);
+   -1 when it cannot be opened. */
+int tu_count_entries(const char *dir);
+
+/* The number of '\n' in a string. */
+size_t tu_count_lines(const char *s);
+
+/* Strict UTF-8 check of n bytes, written from the code point's side
+   (decode, then reject overlongs, surrogates and values past U+10FFFF) so
+   that it does not share jsonw's table of byte ranges.  1 when valid. */
+int tu_valid_utf8(const char *text, size_t n);
+
 #endif
