@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cli.h"
 #include "distro.h"
 #include "err.h"
 #include "handler.h"
@@ -27,8 +28,11 @@ static void print_usage(FILE *to)
 	      "  install, enable, disable, uninstall, update\n"
 	      "\n"
 	      "Commands for people:\n"
+	      "  validate [--protected FILE] SETTINGS.json\n"
+	      "                       check settings offline before deploying\n"
 	      "  detect [--root DIR]  show the detected distribution and load its\n"
 	      "                       plugin (DIR: a root file system to inspect)\n"
+	      "  COMMAND --help       help on one command\n"
 	      "  --version            print the version and plugin ABI\n"
 	      "  --help               print this help\n", to);
 }
@@ -106,6 +110,10 @@ static int run_command(int argc, char **argv)
 		print_usage(stdout);
 		return DX_OK;
 	}
+	if (argc == 3 && (strcmp(argv[2], "--help") == 0 ||
+	                  strcmp(argv[2], "-h") == 0) &&
+	    cli_help(cmd, stdout) == 0)
+		return DX_OK;
 	if (strcmp(cmd, "detect") == 0) {
 		const char *root = "";
 
@@ -139,6 +147,10 @@ int main(int argc, char **argv)
 		print_usage(stderr);
 		return err_exit_code(DX_ERR_USAGE);
 	}
+	/* validate keeps cloud-init's exit codes (0 ok, 1 errors, 2
+	   warnings), which scripts around deployments already understand. */
+	if (strcmp(argv[1], "validate") == 0)
+		return cli_validate(argc, argv);
 	r = http_global_init();
 	if (r == DX_OK)
 		r = run_command(argc, argv);

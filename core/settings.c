@@ -2235,6 +2235,20 @@ int settings_parse_parts(const char *public_json, const char *protected_json,
 	return conclude(&c, r);
 }
 
+int settings_is_handler_file(const char *text, size_t len)
+{
+	cJSON *doc;
+	int r;
+
+	if (text == NULL || len > SETTINGS_MAX_BYTES)
+		return 0;
+	doc = cJSON_ParseWithLength(text, len);
+	r = cJSON_IsObject(doc) &&
+	    cJSON_GetObjectItem(doc, "runtimeSettings") != NULL;
+	cJSON_Delete(doc);
+	return r;
+}
+
 /* ---- HandlerEnvironment.json ------------------------------------------------------ */
 
 /* handlerEnvironment.<key>: a non-empty string when required, else a

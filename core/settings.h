@@ -141,6 +141,10 @@ int settings_parse_file(const char *text, size_t len,
 int settings_parse_parts(const char *public_json, const char *protected_json,
                          struct dx_settings *out, struct settings_report *rep);
 
+/* 1 when `text` is a whole N.settings file (an object with a
+   runtimeSettings key, any case), 0 for anything else (public settings). */
+int settings_is_handler_file(const char *text, size_t len);
+
 /* Every secret string in `s` (passwords, TLS key, secret env values), for
    the redaction layer.  Calls fn(ctx, value) for each non-empty one. */
 void settings_each_secret(const struct dx_settings *s,

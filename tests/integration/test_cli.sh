@@ -76,5 +76,32 @@ rm "$work/pkg/plugins/ubuntu.so"
 out=$("$pkgbin" detect --root "$work/ubuntu" 2>&1)
 check "missing plugin refused" 18 $? "$out" "plugin ubuntu.so for ubuntu not found in $work/pkg/plugins"
 
+# ---- validate: the same checks as enable, offline; exit 0/1/2 ----------------
+v="$work/validate"; mkdir -p "$v"
+printf '%s' '{"docker": {"port": "2376", "options": ["-D", "--dns=8.8.8.8"]}, "compose": {"web": {"image": "nginx"}}}' > "$v/readme.json"
+printf '%s' '{"certs": {"ca": "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----", "cert": "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----", "key": "-----BEGIN PRIVATE KEY-----\nS3cretKeyMaterial\n-----END PRIVATE KEY-----"}, "login": {"username": "u", "password": "Pa55-word-xyz"}}' > "$v/protected.json"
+out=$("$bin" validate --protected "$v/protected.json" "$v/readme.json" 2>&1)
+check "validate: the original README example with certs is valid" 0 $? "$out" "0 errors, 0 warnings"
+leaked=0; case "$out" in *S3cretKeyMaterial*|*Pa55-word-xyz*) leaked=1;; esac
+check "validate never prints a secret" 0 $leaked "$out" "0 errors"
+out=$("$bin" validate "$v/readme.json" 2>&1)
+check "validate: port without certs is an error (exit 1)" 1 $? "$out" "docker.port"
+printf '%s' '{"docker": {"prot": 2376}}' > "$v/typo.json"
+out=$("$bin" validate "$v/typo.json" 2>&1)
+check "validate: unknown key is a warning with a suggestion (exit 2)" 2 $? "$out" "did you mean docker.port"
+printf '%s' '{"runtimeSettings": [{"handlerSettings": {"publicSettings": {"docker": {"options": ["-D"]}}, "protectedSettings": null, "protectedSettingsCertThumbprint": null}}]}' > "$v/0.settings"
+out=$("$bin" validate "$v/0.settings" 2>&1)
+check "validate: a whole N.settings file" 0 $? "$out" "0 errors, 0 warnings"
+out=$("$bin" validate "$v/missing.json" 2>&1)
+check "validate: a missing file" 1 $? "$out" "cannot read $v/missing.json"
+out=$("$bin" validate 2>&1)
+check "validate: no file is a usage error" 1 $? "$out" "Usage: docker-extension validate"
+out=$("$bin" validate --help 2>&1)
+check "validate --help" 0 $? "$out" "Exit status: 0 valid"
+for c in detect install enable disable update uninstall; do
+	out=$("$bin" $c --help 2>&1)
+	check "$c --help" 0 $? "$out" "Usage: docker-extension $c"
+done
+
 echo "test_cli: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
