@@ -30,6 +30,12 @@ static const char *const messages[DX_ERR__COUNT] = {
 	[DX_ERR_SETTINGS] = "invalid settings",
 	[DX_ERR_INVALID_ARG] = "invalid argument",
 	[DX_ERR_TOO_LARGE] = "input too large",
+	[DX_ERR_DECRYPT] = "protected settings could not be decrypted",
+	[DX_ERR_DECRYPT_KEY] = "protected settings key or certificate unusable",
+	[DX_ERR_DECRYPT_RECIPIENT] = "protected settings not encrypted to our certificate",
+	[DX_ERR_DECRYPT_FORMAT] = "protected settings malformed",
+	[DX_ERR_DECRYPT_ALGORITHM] = "protected settings algorithm not supported",
+	[DX_ERR_DAEMON_DOWN] = "Docker Engine does not answer",
 };
 
 const char *err_str(int err)

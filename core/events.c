@@ -51,19 +51,19 @@ void events_emit(const char *task, int is_error, long duration_ms,
 	struct timespec now;
 	struct jsonw w;
 	va_list ap;
-	int n;
+	char *full;
 
 	if (events_folder[0] == '\0')
 		return;
+	/* Masked in full before the cut: events leave the VM. */
 	va_start(ap, fmt);
-	n = vsnprintf(message, sizeof(message), fmt, ap);
+	full = redact_vformat(fmt, ap);
 	va_end(ap);
-	if (n < 0)
+	if (full == NULL)
 		return;
-	(void)snprintf(message + strlen(message),
-	               sizeof(message) - strlen(message), " (%ld ms)",
-	               duration_ms);
-	redact_text(message, sizeof(message));
+	(void)snprintf(message, sizeof(message), "%.*s (%ld ms)",
+	               EVENTS_MESSAGE_MAX - 32, full, duration_ms);
+	redact_free(full);
 	utc_timestamp(stamp, sizeof(stamp));
 	(void)snprintf(pid, sizeof(pid), "%d", (int)getpid());
 	(void)snprintf(tid, sizeof(tid), "%ld", (long)syscall(SYS_gettid));

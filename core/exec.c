@@ -316,18 +316,49 @@ static void close_fd(int *fd)
  * otherwise deadlock with us.  Sets *pid to -1 once reaped.  Returns
  * DX_OK (look at *status and r->timed_out) or DX_ERR_INTERNAL.
  */
+/* How long output is still read after the child exited (its last
+   writes are in the pipe already; a descendant's later ones are not its). */
+#define EXIT_GRACE_NS (100LL * 1000 * 1000)
+
 static int pump(struct dx_run *r, pid_t *pid, int *in_fd, int *out_fd,
                 struct ring *ring, int64_t deadline, int *status)
 {
 	char scratch[16384];
 	size_t in_off = 0;
+	int64_t grace_end = 0;
 
 	for (;;) {
 		struct pollfd pfd[2];
 		nfds_t nfds = 0, i;
 		int tmo = -1, rc;
 
-		if (*out_fd < 0 && *in_fd < 0) {
+		/* The child may exit while something it started (a daemon)
+		   keeps the output pipe open: once it has exited, take what
+		   is already written and stop, instead of waiting for an EOF
+		   that may never come. */
+		if (grace_end == 0 && *out_fd >= 0) {
+			pid_t w = waitpid(*pid, status, WNOHANG);
+
+			if (w < 0 && errno != EINTR) {
+				*pid = -1;
+				return DX_ERR_INTERNAL;
+			}
+			if (w == *pid) {
+				*pid = -1;
+				close_fd(in_fd);
+				grace_end = now_ns() + EXIT_GRACE_NS;
+			}
+		}
+		if (grace_end != 0) {
+			int64_t left = grace_end - now_ns();
+
+			if (*out_fd < 0 || left <= 0) {
+				close_fd(out_fd);
+				return DX_OK;
+			}
+			tmo = (int)((left + 999999) / 1000000);
+		}
+		if (grace_end == 0 && *out_fd < 0 && *in_fd < 0) {
 			pid_t w;
 
 			do
@@ -345,7 +376,7 @@ static int pump(struct dx_run *r, pid_t *pid, int *in_fd, int *out_fd,
 				return DX_OK;
 			}
 		}
-		if (deadline != 0) {
+		if (deadline != 0 && grace_end == 0) {
 			int64_t left = deadline - now_ns();
 
 			if (left <= 0) {
@@ -371,9 +402,12 @@ static int pump(struct dx_run *r, pid_t *pid, int *in_fd, int *out_fd,
 			nfds++;
 		}
 		/* Both pipes closed but the child still runs under a time
-		   limit: look at it now and then. */
+		   limit: look at it now and then.  With the output open, look
+		   at the child every 50 ms too (see above). */
 		if (nfds == 0 && tmo > 20)
 			tmo = 20;
+		if (grace_end == 0 && *out_fd >= 0 && (tmo < 0 || tmo > 50))
+			tmo = 50;
 		rc = poll(pfd, nfds, tmo);
 		if (rc < 0) {
 			if (errno == EINTR)

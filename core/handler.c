@@ -27,6 +27,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -61,8 +62,13 @@
 /* How long the update marker disarms uninstall: waagent runs the old
    uninstall right after the new update, seconds apart. */
 #define UPDATE_MARKER_MAX_AGE_S 3600
-/* How long uninstall and disable wait for a running worker. */
-#define LOCK_WAIT_S 240
+/* How long uninstall waits for a worker it asked to stop. */
+#define LOCK_WAIT_S 60
+/* How long a queued worker waits for the running one (waagent waits up
+   to 90 minutes for a dependency's terminal status). */
+#define QUEUE_WAIT_S (2 * 3600)
+/* How long the engine may take to answer after the daemon step. */
+#define HEALTH_WAIT_S 5
 
 struct run_ctx {
 	const char *command;
@@ -375,8 +381,37 @@ static int step(struct run_ctx *c, const char *name, int r,
 /* Make the VM match the settings: the plugin installs and configures
    Docker; the daemon is reconfigured and restarted only when its area of
    the settings changed. */
+/* Record that `area` is being changed ("" until its step succeeds) or
+   has been applied: a worker that dies in between leaves it marked for
+   the next enable, and the areas that did succeed stay recorded (so a
+   failing later step does not restart the daemon on every enable). */
+static void mark_area(struct run_ctx *c, struct state_digests *cur,
+                      const struct state_digests *want, enum state_area a,
+                      int done)
+{
+	if (done)
+		memcpy(cur->hex[a], want->hex[a], sizeof(cur->hex[a]));
+	else
+		cur->hex[a][0] = '\0';
+	(void)state_write_applied(&c->st, cur);
+}
+
+/* Docker answers within `seconds` (the plugin's restart already waited
+   for it; this confirms, and catches a daemon that died since). */
+static int docker_answers_within(int seconds)
+{
+	int i;
+
+	for (i = 0; i < seconds * 4; i++) {
+		if (docker_healthy())
+			return 1;
+		usleep(250 * 1000);
+	}
+	return 0;
+}
+
 static int apply(struct run_ctx *c, const struct state_digests *want,
-                 const struct state_digests *had)
+                 struct state_digests *cur)
 {
 	struct distro_info info;
 	enum dx_distro d;
@@ -386,7 +421,7 @@ static int apply(struct run_ctx *c, const struct state_digests *want,
 	struct dx_host host;
 	struct loader_plugin lp;
 	struct timespec t0;
-	int daemon_changed, r;
+	int daemon_changed, healthy, r;
 
 	memset(&lp, 0, sizeof(lp));
 	r = distro_detect("", &info, &d, msg, sizeof(msg));
@@ -407,29 +442,48 @@ static int apply(struct run_ctx *c, const struct state_digests *want,
 	status_sub(c->status, "plugin", STATUS_SUCCESS, 0, "%s (%s %s)",
 	           lp.plugin->name, info.id, info.version_id);
 
+	/* A daemon that does not answer is restarted even when its
+	   settings did not change (it crashed, or someone stopped it). */
+	healthy = docker_healthy();
+
 	log_set_step("install");
+	mark_area(c, cur, want, STATE_AREA_INSTALL, 0);
+	mark_area(c, cur, want, STATE_AREA_USERS, 0);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	r = step(c, "install", lp.plugin->install(lp.state),
 	         "Docker Engine and Compose installed", &t0);
 	if (r != DX_OK)
 		goto out;
+	mark_area(c, cur, want, STATE_AREA_INSTALL, 1);
+	mark_area(c, cur, want, STATE_AREA_USERS, 1);
 
 	log_set_step("daemon");
-	daemon_changed = had == NULL ||
-	                 strcmp(had->hex[STATE_AREA_DAEMON],
+	daemon_changed = strcmp(cur->hex[STATE_AREA_DAEMON],
 	                        want->hex[STATE_AREA_DAEMON]) != 0;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	if (daemon_changed) {
+	if (daemon_changed || !healthy) {
+		mark_area(c, cur, want, STATE_AREA_DAEMON, 0);
 		r = lp.plugin->configure(lp.state);
 		if (r == DX_OK)
 			r = lp.plugin->restart(lp.state);
-		r = step(c, "daemon", r, "daemon configured and restarted",
-		         &t0);
+		r = step(c, "daemon", r, daemon_changed
+		         ? "daemon configured and restarted"
+		         : "daemon was not answering: restarted", &t0);
 	} else {
 		r = step(c, "daemon", DX_OK, "configuration unchanged", &t0);
 	}
 	if (r != DX_OK)
 		goto out;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (!docker_answers_within(HEALTH_WAIT_S)) {
+		log_error("Docker Engine does not answer on %s",
+		          docker_socket());
+		r = step(c, "docker", DX_ERR_DAEMON_DOWN, "", &t0);
+		goto out;
+	}
+	mark_area(c, cur, want, STATE_AREA_DAEMON, 1);
+	(void)step(c, "docker", DX_OK, "Docker Engine answers on its socket",
+	           &t0);
 
 	/* Registry login and compose arrive with the containers issue; a
 	   settings file that asks for them must not report success. */
@@ -445,6 +499,8 @@ static int apply(struct run_ctx *c, const struct state_digests *want,
 		r = step(c, "compose", DX_ERR_NOT_IMPLEMENTED, "", &t0);
 		goto out;
 	}
+	mark_area(c, cur, want, STATE_AREA_LOGIN, 1);
+	mark_area(c, cur, want, STATE_AREA_COMPOSE, 1);
 	r = DX_OK;
 out:
 	log_set_step(c->command);
@@ -463,31 +519,13 @@ static int open_lock(const struct run_ctx *c)
 	return open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 }
 
-/* Record, under the lock, which sequence number the holder works on. */
-static void write_running(const struct run_ctx *c)
+/* This run's ticket: its sequence number, pid and status folder. */
+static void my_ticket(const struct run_ctx *c, struct state_ticket *t)
 {
-	char path[PATH_MAX];
-	char text[32];
-	int n = snprintf(text, sizeof(text), "%lu\n", c->seq);
-
-	if (state_path(&c->st, "running", path, sizeof(path)) == DX_OK)
-		(void)fileio_write_atomic(path, text, (size_t)n, 0600);
-}
-
-static int read_running(const struct run_ctx *c, unsigned long *seq)
-{
-	char path[PATH_MAX];
-	char *text = NULL;
-	size_t len;
-	int r;
-
-	if (state_path(&c->st, "running", path, sizeof(path)) != DX_OK ||
-	    fileio_read_all(path, 64, &text, &len) != DX_OK)
-		return DX_ERR_IO;
-	text[strcspn(text, "\n")] = '\0';
-	r = seq_parse(text, seq);
-	free(text);
-	return r;
+	memset(t, 0, sizeof(*t));
+	t->seq = c->seq;
+	t->pid = (long)getpid();
+	snprintf(t->folder, sizeof(t->folder), "%s", c->env.status_folder);
 }
 
 /* The fast path: the settings in effect are the ones last applied (a new
@@ -514,33 +552,34 @@ static int finish_unchanged(struct run_ctx *c)
 }
 
 /* The worker's body: with the lock held, apply (or find that a newer
-   enable superseded us, or that there is nothing to do). */
+   enable or an uninstall came first, or that there is nothing to do). */
 static int work(struct run_ctx *c, const struct state_digests *want)
 {
-	struct state_digests had;
-	unsigned long requested;
+	struct state_digests cur;
+	struct state_ticket mine, requested;
 	struct timespec started;
-	int have_had, r;
+	int r;
 
 	clock_gettime(CLOCK_MONOTONIC, &started);
-	write_running(c);
-	if (state_read_requested(&c->st, &requested) == DX_OK &&
-	    requested > c->seq) {
-		log_info("seq %lu superseded by seq %lu; leaving it to that "
-		         "enable", c->seq, requested);
+	my_ticket(c, &mine);
+	(void)state_write_ticket(&c->st, "running", &mine);
+	if (state_read_ticket(&c->st, "requested", &requested) != DX_OK) {
+		log_info("seq %lu: cancelled (the extension is being "
+		         "uninstalled)", c->seq);
+		return DX_OK;
+	}
+	if (!state_ticket_same(&requested, &mine)) {
+		log_info("seq %lu superseded by seq %lu of %s; leaving it to "
+		         "that enable", c->seq, requested.seq, requested.folder);
 		return DX_OK;
 	}
 	if (unchanged_and_healthy(c, want))
 		return finish_unchanged(c);
-	have_had = state_read_applied(&c->st, &had) == DX_OK;
-	/* What was applied before is about to change: if we fail half-way,
-	   the next enable must not take the old record for the truth. */
-	state_forget_applied(&c->st);
+	(void)state_read_applied(&c->st, &cur);
 	report(c, STATUS_TRANSITIONING, DX_OK, "Enabling Docker");
 	settings_substatus(c);
-	r = apply(c, want, have_had ? &had : NULL);
+	r = apply(c, want, &cur);
 	if (r == DX_OK) {
-		(void)state_write_applied(&c->st, want);
 		(void)seq_write_mrseq(c->base_dir, c->seq);
 		c->status->state = STATUS_SUCCESS;
 		c->status->code = 0;
@@ -575,6 +614,26 @@ static void close_from_3_except(int keep)
 			(void)close(fd);
 }
 
+/* The worker lock within `seconds` (polled: a blocked flock() cannot be
+   bounded without signals); the descriptor, or -1 on timeout. */
+static int wait_for_lock(struct run_ctx *c, int seconds)
+{
+	int fd = open_lock(c);
+	int waited;
+
+	if (fd < 0)
+		return -1;
+	for (waited = 0; flock(fd, LOCK_EX | LOCK_NB) != 0; waited++) {
+		if (waited >= seconds) {
+			log_warn("the lock is still held after %d s", seconds);
+			close(fd);
+			return -1;
+		}
+		sleep(1);
+	}
+	return fd;
+}
+
 static _Noreturn void worker_main(struct run_ctx *c, int lock_fd,
                                   const struct state_digests *want)
 {
@@ -599,12 +658,14 @@ static _Noreturn void worker_main(struct run_ctx *c, int lock_fd,
 	open_log(c);
 	log_set_step("worker");
 	if (lock_fd < 0) {
-		lock_fd = open_lock(c);
 		log_info("seq %lu: waiting for the running worker", c->seq);
-		if (lock_fd < 0 || flock(lock_fd, LOCK_EX) != 0) {
-			log_error("cannot take the worker lock: %s",
-			          strerror(errno));
-			_exit(err_exit_code(DX_ERR_IO));
+		lock_fd = wait_for_lock(c, QUEUE_WAIT_S);
+		if (lock_fd < 0) {
+			report(c, STATUS_ERROR, DX_ERR_EXEC_TIMEOUT,
+			       "Enable failed: another worker held the lock for "
+			       "too long; the next enable will try again");
+			write_status(c);
+			_exit(err_exit_code(DX_ERR_EXEC_TIMEOUT));
 		}
 	}
 	log_set_step("enable");
@@ -619,7 +680,8 @@ static int spawn_worker(struct run_ctx *c, int lock_fd,
                         const struct state_digests *want)
 {
 	pid_t pid = fork();
-	int status;
+	pid_t waited;
+	int status = 0;
 
 	if (pid < 0)
 		return DX_ERR_INTERNAL;
@@ -631,8 +693,10 @@ static int spawn_worker(struct run_ctx *c, int lock_fd,
 			_exit(pid < 0 ? 1 : 0);
 		worker_main(c, lock_fd, want);
 	}
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+	while ((waited = waitpid(pid, &status, 0)) < 0 && errno == EINTR)
 		;
+	if (waited != pid)
+		return DX_ERR_INTERNAL;
 	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? DX_OK
 	                                                     : DX_ERR_INTERNAL;
 }
@@ -642,7 +706,7 @@ static int spawn_worker(struct run_ctx *c, int lock_fd,
 static int cmd_enable(struct run_ctx *c, char *msg, size_t msgsize)
 {
 	struct state_digests want;
-	unsigned long running;
+	struct state_ticket mine, other;
 	int lock_fd = -1;
 	int r;
 
@@ -672,22 +736,34 @@ static int cmd_enable(struct run_ctx *c, char *msg, size_t msgsize)
 		write_status(c);
 		return DX_ERR_IO;
 	}
+	/* An enable ends any update: the old version's uninstall has run
+	   (or, with updateMode UpdateWithoutInstall, never will). */
+	state_clear_updating(&c->st);
+	my_ticket(c, &mine);
 	if (flock(lock_fd, LOCK_EX | LOCK_NB) == 0) {
 		if (unchanged_and_healthy(c, &want)) {
 			close(lock_fd);
 			return finish_unchanged(c);
 		}
-		write_running(c);
 	} else {
 		close(lock_fd);
 		lock_fd = -1;
-		if (read_running(c, &running) == DX_OK && running == c->seq) {
+		/* A worker of this very extension directory already runs or
+		   waits for this sequence number: nothing to add.  Another
+		   directory with the same number is another version during an
+		   update: it gets a worker of its own. */
+		if ((state_read_ticket(&c->st, "running", &other) == DX_OK &&
+		     state_ticket_same(&other, &mine)) ||
+		    (state_read_ticket(&c->st, "requested", &other) == DX_OK &&
+		     state_ticket_same(&other, &mine))) {
 			log_info("seq %lu: a worker is already on it", c->seq);
 			printf("enable seq %lu: already in progress\n", c->seq);
 			return DX_OK;
 		}
 	}
-	(void)state_write_requested(&c->st, c->seq);
+	(void)state_write_ticket(&c->st, "requested", &mine);
+	if (lock_fd >= 0)
+		(void)state_write_ticket(&c->st, "running", &mine);
 	report(c, STATUS_TRANSITIONING, DX_OK, "Enabling Docker");
 	settings_substatus(c);
 	write_status(c);
@@ -704,26 +780,6 @@ static int cmd_enable(struct run_ctx *c, char *msg, size_t msgsize)
 	printf("enable seq %lu: working in the background; status in %s/"
 	       "%lu.status\n", c->seq, c->env.status_folder, c->seq);
 	return DX_OK;
-}
-
-static int wait_for_lock(struct run_ctx *c)
-{
-	int fd = open_lock(c);
-	int waited;
-
-	if (fd < 0)
-		return -1;
-	for (waited = 0; flock(fd, LOCK_EX | LOCK_NB) != 0; waited++) {
-		if (waited == 0)
-			log_info("waiting for the running worker");
-		if (waited >= LOCK_WAIT_S) {
-			log_warn("the worker still runs after %d s; going on",
-			         LOCK_WAIT_S);
-			break;
-		}
-		sleep(1);
-	}
-	return fd;
 }
 
 static int cmd_install(struct run_ctx *c, char *msg, size_t msgsize)
@@ -799,7 +855,23 @@ static int cmd_uninstall(struct run_ctx *c, char *msg, size_t msgsize)
 		         "configuration stay");
 		return DX_OK;
 	}
-	lock_fd = wait_for_lock(c);
+	/* Queued workers find no request when they get the lock and stop;
+	   the running one is asked to stop (its children, say an apt-get,
+	   finish on their own rather than die half-way). */
+	state_remove(&c->st, "requested");
+	lock_fd = open_lock(c);
+	if (lock_fd >= 0 && flock(lock_fd, LOCK_EX | LOCK_NB) != 0) {
+		struct state_ticket holder;
+
+		close(lock_fd);
+		if (state_read_ticket(&c->st, "running", &holder) == DX_OK &&
+		    holder.pid > 1) {
+			log_info("asking the worker (pid %ld, seq %lu) to stop",
+			         holder.pid, holder.seq);
+			(void)kill((pid_t)holder.pid, SIGTERM);
+		}
+		lock_fd = wait_for_lock(c, LOCK_WAIT_S);
+	}
 	/* The steps that remove Docker, the compose project and registry
 	   credentials come with the plugins and containers; what the
 	   handler itself created goes now.  Never fails: waagent deletes
@@ -807,8 +879,7 @@ static int cmd_uninstall(struct run_ctx *c, char *msg, size_t msgsize)
 	state_forget_applied(&c->st);
 	if (state_path(&c->st, "installed", path, sizeof(path)) == DX_OK)
 		(void)unlink(path);
-	if (state_path(&c->st, "requested", path, sizeof(path)) == DX_OK)
-		(void)unlink(path);
+	state_remove(&c->st, "running");
 	log_info("uninstalled: state in %s cleared", c->st.dir);
 	if (lock_fd >= 0)
 		close(lock_fd);
@@ -873,6 +944,15 @@ int handler_run(const char *command, const char *argv0)
 	else
 		r = cmd_uninstall(c, msg, sizeof(msg));
 out:
+	/* A failing disable blocks uninstall and update for good, and a
+	   failing uninstall is ignored anyway (waagent-contract.md 0.9): say
+	   what went wrong, exit 0. */
+	if (r != DX_OK && (strcmp(command, "disable") == 0 ||
+	                   strcmp(command, "uninstall") == 0)) {
+		log_error("%s: %s (not failing: waagent must go on)", command,
+		          msg[0] ? msg : err_str(r));
+		r = DX_OK;
+	}
 	if (r != DX_OK) {
 		if (msg[0] == '\0')
 			say(msg, sizeof(msg), "%s", err_str(r));

@@ -56,8 +56,13 @@ static int host_run(void *ctx, struct dx_run *run)
 	(void)ctx;
 	log_argv(run);
 	r = exec_run(run);
-	if (run->output != NULL && run->output_size > 0)
+	if (run->output != NULL && run->output_size > 0) {
 		run->output_len = redact_text(run->output, run->output_size);
+		/* Only the tail was kept: its first bytes may be the end of
+		   a secret whose start was cut off. */
+		if (run->output_truncated)
+			(void)redact_cut_start(run->output, run->output_len);
+	}
 	if (r == DX_OK && run->exit_status == 0)
 		return r;
 	if (r == DX_ERR_EXEC_TIMEOUT)

@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <string.h>
 #include <time.h>
@@ -88,57 +89,54 @@ void log_close_file(void)
 	}
 }
 
+/* Point `target` at `fd` when it refers to the file described by `old`
+   (a worker's stdout and stderr are the log file too). */
+static void follow(int target, const struct stat *old, int fd)
+{
+	struct stat st;
+
+	if (fstat(target, &st) == 0 && st.st_ino == old->st_ino &&
+	    st.st_dev == old->st_dev)
+		(void)dup2(fd, target);
+}
+
 /* Keep the log bounded: past file_max, the file becomes <path>.1.  The
-   worker and a concurrent enable may both rotate; rename() is atomic and
-   the loser just appends to the new file. */
+   worker and an enable may both get here: an flock() on the full file
+   serialises them, and the second sees that the name already points at
+   a new file, so it does not rotate that one away. */
 static void rotate_if_needed(void)
 {
 	char old[LOG_PATH_MAX + 2];
-	struct stat st;
+	struct stat cur, named;
 	int fd;
 
 	if (file_fd < 0 || log_fd != file_fd || file_max == 0 ||
-	    fstat(file_fd, &st) != 0 || (size_t)st.st_size < file_max)
+	    fstat(file_fd, &cur) != 0 || (size_t)cur.st_size < file_max)
 		return;
-	if (snprintf(old, sizeof(old), "%s.1", file_path) >= (int)sizeof(old))
+	if (snprintf(old, sizeof(old), "%s.1", file_path) >= (int)sizeof(old) ||
+	    flock(file_fd, LOCK_EX) != 0)
 		return;
-	(void)rename(file_path, old);
+	if (stat(file_path, &named) == 0 && named.st_ino == cur.st_ino &&
+	    named.st_dev == cur.st_dev)
+		(void)rename(file_path, old);
 	fd = open_append(file_path);
-	if (fd < 0)
+	if (fd < 0) {
+		(void)flock(file_fd, LOCK_UN);
 		return;
-	/* Keep the same descriptor number: a worker's stdout/stderr point at
-	   it, and child output should follow the log into the new file. */
+	}
+	follow(1, &cur, fd);
+	follow(2, &cur, fd);
+	/* Same descriptor number, new file; the old one (and its lock) goes
+	   with its last reference. */
+	(void)flock(file_fd, LOCK_UN);
 	if (dup2(fd, file_fd) >= 0)
 		close(fd);
-}
-
-/* The message in full, whatever its length: in `stack` when it fits,
-   else in a malloc'd buffer (*heap, freed by the caller). */
-static char *format_full(char *stack, size_t size, char **heap,
-                         const char *fmt, va_list ap)
-{
-	va_list again;
-	int k;
-
-	*heap = NULL;
-	va_copy(again, ap);
-	k = vsnprintf(stack, size, fmt, ap);
-	if (k >= 0 && (size_t)k >= size) {
-		*heap = malloc((size_t)k + 1);
-		if (*heap != NULL)
-			(void)vsnprintf(*heap, (size_t)k + 1, fmt, again);
-	}
-	va_end(again);
-	if (k < 0)
-		stack[0] = '\0';
-	return *heap != NULL ? *heap : stack;
 }
 
 void log_vmsg(enum dx_log_level level, const char *fmt, va_list ap)
 {
 	char line[LOG_LINE_MAX];
-	char stack[LOG_LINE_MAX * 2];
-	char *heap, *msg;
+	char *msg;
 	struct timespec ts;
 	struct tm tm;
 	size_t n, len;
@@ -158,19 +156,15 @@ void log_vmsg(enum dx_log_level level, const char *fmt, va_list ap)
 	n = k > 0 && (size_t)k < sizeof(line) ? (size_t)k : 0;
 	/* Redact the whole message before cutting it: a secret that
 	   straddled the cut would otherwise leave its first bytes. */
-	msg = format_full(stack, sizeof(stack), &heap, fmt, ap);
-	len = strlen(msg);
-	len = redact_text(msg, len + 1);
+	msg = redact_vformat(fmt, ap);
+	len = msg != NULL ? strlen(msg) : 0;
 	if (len > sizeof(line) - 2 - n)
 		len = sizeof(line) - 2 - n;  /* a long line is cut, never split */
-	memcpy(line + n, msg, len);
+	if (len > 0)
+		memcpy(line + n, msg, len);
 	n += len;
 	line[n++] = '\n';
-	if (heap != NULL) {
-		explicit_bzero(heap, strlen(heap));
-		free(heap);
-	}
-	explicit_bzero(stack, sizeof(stack));
+	redact_free(msg);
 	rotate_if_needed();
 	while (write(log_fd, line, n) < 0 && errno == EINTR)
 		;

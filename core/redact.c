@@ -22,6 +22,7 @@
 
 #include "redact.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -176,4 +177,49 @@ void redact_clear(void)
 	n_secrets = 0;
 	cap_secrets = 0;
 	memset(first_byte, 0, sizeof(first_byte));
+}
+
+size_t redact_longest(void)
+{
+	return n_secrets > 0 ? secrets[0].len : 0;
+}
+
+char *redact_vformat(const char *fmt, va_list ap)
+{
+	va_list again;
+	char *text;
+	int n;
+
+	va_copy(again, ap);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	if (n < 0) {
+		va_end(again);
+		return NULL;
+	}
+	text = malloc((size_t)n + 1);
+	if (text != NULL) {
+		(void)vsnprintf(text, (size_t)n + 1, fmt, again);
+		(void)redact_text(text, (size_t)n + 1);
+	}
+	va_end(again);
+	return text;
+}
+
+void redact_free(char *text)
+{
+	if (text != NULL) {
+		wipe(text, strlen(text));
+		free(text);
+	}
+}
+
+size_t redact_cut_start(char *buf, size_t len)
+{
+	size_t k = redact_longest();
+
+	if (k == 0)
+		return len;
+	k = k - 1 < len ? k - 1 : len;
+	memset(buf, '*', k);
+	return len;
 }

@@ -7,6 +7,7 @@
 #ifndef DX_REDACT_H
 #define DX_REDACT_H
 
+#include <stdarg.h>
 #include <stddef.h>
 
 #define REDACT_MASK "***"
@@ -24,6 +25,21 @@ size_t redact_text(char *buf, size_t size);
 
 /* Forget (and wipe) every registered secret. */
 void redact_clear(void);
+
+/* The length of the longest registered secret (0 when none). */
+size_t redact_longest(void);
+
+/* Format fmt/ap in full, mask every secret, and return the text in a new
+   buffer (NULL when out of memory).  Masking before any cut matters: a
+   secret cut in half would no longer match.  Free with redact_free(). */
+char *redact_vformat(const char *fmt, va_list ap)
+	__attribute__((format(printf, 1, 0)));
+void redact_free(char *text);
+
+/* The start of `buf` may hold the tail of a secret whose beginning was
+   cut off (the last bytes of a long output): mask it ('*') up to the
+   longest secret's length - 1.  Returns the length. */
+size_t redact_cut_start(char *buf, size_t len);
 
 /* How many secrets are registered (short ones and duplicates are not). */
 size_t redact_count(void);

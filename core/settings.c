@@ -1840,8 +1840,9 @@ void settings_free(struct dx_settings *s)
 	free(s->daemon_json);
 	free(s->version);
 	free(s->mirror);
-	free(s->proxy_http);
-	free(s->proxy_https);
+	/* A proxy URL may carry a password. */
+	free_secret(s->proxy_http);
+	free_secret(s->proxy_https);
 	free(s->no_proxy);
 	free_strings(s->users, s->n_users);
 	free(s->compose_json);

@@ -125,10 +125,17 @@ static void canon_bytes(struct canon *c, const char *s)
 
 		while (cap < need)
 			cap *= 2;
-		bigger = realloc(c->buf, cap);
+		/* Not realloc(): the old block holds secrets in clear and
+		   must be wiped, not just released. */
+		bigger = malloc(cap);
 		if (bigger == NULL) {
 			c->failed = 1;
 			return;
+		}
+		if (c->buf != NULL) {
+			memcpy(bigger, c->buf, c->len);
+			explicit_bzero(c->buf, c->cap);
+			free(c->buf);
 		}
 		c->buf = bigger;
 		c->cap = cap;
@@ -253,14 +260,14 @@ int state_read_applied(const struct state *st, struct state_digests *out)
 	char path[4096];
 	char *text = NULL, *line, *save = NULL;
 	size_t len;
-	int found = 0, a, r;
+	int a, r;
 
+	memset(out, 0, sizeof(*out));
 	r = state_path(st, "applied", path, sizeof(path));
 	if (r != DX_OK)
 		return r;
 	if (fileio_read_all(path, 4096, &text, &len) != DX_OK)
 		return DX_ERR_IO;
-	memset(out, 0, sizeof(*out));
 	for (line = strtok_r(text, "\n", &save); line != NULL;
 	     line = strtok_r(NULL, "\n", &save)) {
 		char *eq = strchr(line, '=');
@@ -268,16 +275,13 @@ int state_read_applied(const struct state *st, struct state_digests *out)
 		if (eq == NULL || strlen(eq + 1) != HASH_SHA256_HEX_LEN)
 			continue;
 		*eq = '\0';
-		for (a = 0; a < STATE_AREA__COUNT; a++) {
-			if (strcmp(line, area_names[a]) == 0) {
+		for (a = 0; a < STATE_AREA__COUNT; a++)
+			if (strcmp(line, area_names[a]) == 0)
 				memcpy(out->hex[a], eq + 1,
 				       HASH_SHA256_HEX_LEN + 1);
-				found++;
-			}
-		}
 	}
 	free(text);
-	return found == STATE_AREA__COUNT ? DX_OK : DX_ERR_IO;
+	return DX_OK;
 }
 
 int state_write_applied(const struct state *st, const struct state_digests *d)
@@ -291,8 +295,10 @@ int state_write_applied(const struct state *st, const struct state_digests *d)
 	if (r != DX_OK)
 		return r;
 	for (a = 0; a < STATE_AREA__COUNT; a++)
-		len += (size_t)snprintf(text + len, sizeof(text) - len,
-		                        "%s=%s\n", area_names[a], d->hex[a]);
+		if (d->hex[a][0] != '\0')
+			len += (size_t)snprintf(text + len, sizeof(text) - len,
+			                        "%s=%s\n", area_names[a],
+			                        d->hex[a]);
 	return fileio_write_atomic(path, text, len, 0600);
 }
 
@@ -337,14 +343,67 @@ static int read_number(const struct state *st, const char *name,
 	return r;
 }
 
-int state_read_requested(const struct state *st, unsigned long *seq)
+int state_read_ticket(const struct state *st, const char *name,
+                      struct state_ticket *t)
 {
-	return read_number(st, "requested", seq);
+	char path[4096];
+	char *text = NULL, *pid, *folder;
+	size_t len;
+	int r;
+
+	memset(t, 0, sizeof(*t));
+	r = state_path(st, name, path, sizeof(path));
+	if (r != DX_OK)
+		return r;
+	if (fileio_read_all(path, sizeof(t->folder) + 64, &text, &len) != DX_OK)
+		return DX_ERR_IO;
+	text[strcspn(text, "\n")] = '\0';
+	r = DX_ERR_IO;
+	pid = strchr(text, ' ');
+	folder = pid != NULL ? strchr(pid + 1, ' ') : NULL;
+	if (folder != NULL) {
+		*pid++ = '\0';
+		*folder++ = '\0';
+		if (seq_parse(text, &t->seq) == DX_OK &&
+		    snprintf(t->folder, sizeof(t->folder), "%s", folder) <
+		            (int)sizeof(t->folder)) {
+			t->pid = strtol(pid, NULL, 10);
+			r = DX_OK;
+		}
+	}
+	free(text);
+	return r;
 }
 
-int state_write_requested(const struct state *st, unsigned long seq)
+int state_write_ticket(const struct state *st, const char *name,
+                       const struct state_ticket *t)
 {
-	return write_number(st, "requested", seq);
+	char path[4096];
+	char text[sizeof(t->folder) + 64];
+	int n, r;
+
+	r = state_path(st, name, path, sizeof(path));
+	if (r != DX_OK)
+		return r;
+	n = snprintf(text, sizeof(text), "%lu %ld %s\n", t->seq, t->pid,
+	             t->folder);
+	if (n < 0 || (size_t)n >= sizeof(text))
+		return DX_ERR_INVALID_ARG;
+	return fileio_write_atomic(path, text, (size_t)n, 0600);
+}
+
+int state_ticket_same(const struct state_ticket *a,
+                      const struct state_ticket *b)
+{
+	return a->seq == b->seq && strcmp(a->folder, b->folder) == 0;
+}
+
+void state_remove(const struct state *st, const char *name)
+{
+	char path[4096];
+
+	if (state_path(st, name, path, sizeof(path)) == DX_OK)
+		(void)unlink(path);
 }
 
 int state_mark_updating(const struct state *st)

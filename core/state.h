@@ -5,7 +5,8 @@
  *   key        32 random bytes (0600): the HMAC key for the digests, so a
  *              digest of settings that hold secrets reveals nothing
  *   applied    one "area=<hmac hex>" line per area of the settings
- *   requested  the newest sequence number an enable has asked for
+ *   requested  the newest request of an enable (seq, pid, status folder)
+ *   running    the lock holder's (seq, pid, status folder)
  *   updating   the update marker (see state_mark_updating)
  *   installed  written by install
  *   lock       flock()ed by the one worker that changes the VM
@@ -47,7 +48,9 @@ int state_open(struct state *st, char *msg, size_t msgsize);
 int state_digest(const struct state *st, const struct dx_settings *s,
                  struct state_digests *out);
 
-/* The digests last applied; DX_ERR_IO when none were recorded. */
+/* The digests last applied; DX_ERR_IO when none were recorded.  An area
+   whose step has not (or not yet) succeeded reads as "" (it never equals
+   a digest), so that it is applied again. */
 int state_read_applied(const struct state *st, struct state_digests *out);
 int state_write_applied(const struct state *st,
                         const struct state_digests *d);
@@ -56,9 +59,24 @@ void state_forget_applied(const struct state *st);
 /* "area name" for logs: "install", "daemon", ... */
 const char *state_area_name(enum state_area a);
 
-/* The newest sequence number requested by an enable. */
-int state_read_requested(const struct state *st, unsigned long *seq);
-int state_write_requested(const struct state *st, unsigned long seq);
+/* Who works on what: the newest request ("requested", written by enable)
+   and the lock holder ("running", written under the lock).  The status
+   folder tells two versions of the extension apart during an update,
+   when both see the same sequence number. */
+struct state_ticket {
+	unsigned long seq;
+	long pid;
+	char folder[4096];
+};
+
+int state_read_ticket(const struct state *st, const char *name,
+                      struct state_ticket *t);
+int state_write_ticket(const struct state *st, const char *name,
+                       const struct state_ticket *t);
+/* 1 when both name the same sequence number and status folder. */
+int state_ticket_same(const struct state_ticket *a,
+                      const struct state_ticket *b);
+void state_remove(const struct state *st, const char *name);
 
 /* The update marker: `update` sets it so that the old version's
    `uninstall`, which waagent runs next, skips every destructive step.  It

@@ -71,6 +71,14 @@ enum dx_err {
 	DX_ERR_SETTINGS = 18,           /* the settings are invalid */
 	DX_ERR_INVALID_ARG = 19,        /* a caller passed a bad argument */
 	DX_ERR_TOO_LARGE = 20,          /* input over a fixed size cap */
+	DX_ERR_DECRYPT = 21,            /* protected settings: decryption failed
+	                                   (bad padding, not a JSON object) */
+	DX_ERR_DECRYPT_KEY = 22,        /* key/cert files missing, unreadable,
+	                                   or not the thumbprint's */
+	DX_ERR_DECRYPT_RECIPIENT = 23,  /* no recipient matches our certificate */
+	DX_ERR_DECRYPT_FORMAT = 24,     /* malformed envelope or base64 */
+	DX_ERR_DECRYPT_ALGORITHM = 25,  /* unsupported algorithm (names the OID) */
+	DX_ERR_DAEMON_DOWN = 26,        /* the Docker Engine does not answer */
 	DX_ERR__COUNT                   /* keep last; not a code */
 };
 
@@ -198,10 +206,11 @@ struct dx_plugin {
 /*
  * ABI CHANGELOG
  *
- * 1.0 (2026-11-23)
+ * 1.0 (2026-11-23, not yet released: it may still change without a bump)
  *   First version: struct dx_plugin {abi_version, name, init, fini, probe,
  *   install, configure, restart, stop, uninstall}; struct dx_host {log, run,
  *   write_file, download, settings}; struct dx_run; struct
- *   dx_settings_view; struct dx_probe; enum dx_err codes 0-20.
+ *   dx_settings_view; struct dx_probe; enum dx_err codes 0-26 (21-25:
+ *   protected settings; 26: the engine does not answer).
  */
 #endif /* DX_PLUGIN_H */

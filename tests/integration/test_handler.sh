@@ -261,6 +261,54 @@ run enable 52; wait_terminal 52
 check "compose settings: error until compose lands" \
 	"$([[ $st == error* && $st == *"compose"* ]]; echo $?)" "$st"
 
+# ---- a failed later step does not restart the daemon again --------------------------------------
+: > "$DX_FAKE_LOG"
+run enable 52; wait_terminal 52
+check "compose still failing: no second daemon restart" \
+	"$([[ $st == error* && "$(calls)" == install ]]; echo $?)" "$st" "calls: $(calls)"
+
+# ---- a daemon that does not answer is restarted, and an error if it stays down ----------------------
+: > "$DX_FAKE_LOG"
+settings 55 '{"docker": {"options": ["--debug", "-D"]}}'
+run enable 55; wait_terminal 55
+run enable 55 DOCKER_HOST="unix://$work/no-such.sock"
+for _ in $(seq 100); do valid_status 55; [[ $st == error* ]] && break; sleep 0.1; done
+check "engine down, settings unchanged: restarted, then an error naming it" \
+	"$([[ $st == error* && $st == *"docker: error"* && "$(calls)" == "install configure restart" ]]; echo $?)" \
+	"$st" "calls: $(calls)"
+
+# ---- an update with the same sequence number while the old worker runs --------------------------------
+: > "$DX_FAKE_LOG"
+extB="$work/ext/Test.DockerExtension-1.1.0"
+mkdir -p "$extB/config" "$extB/status"
+chmod 755 "$extB"; chmod 700 "$extB/config" "$extB/status"
+cp -r "$ext/bin" "$ext/plugins" "$extB/"
+sed "s|$ext|$extB|g" "$ext/HandlerEnvironment.json" > "$extB/HandlerEnvironment.json"
+settings 60 '{"docker": {"options": ["--debug"]}}'
+cp "$ext/config/60.settings" "$extB/config/60.settings"
+run enable 60 DX_FAKE_SLEEP_MS=1500
+outB=$(cd "$extB" && env ConfigSequenceNumber=60 VERSION=1.1.0 AZURE_GUEST_AGENT_UPDATING_FROM_VERSION=1.0.0 "$extB/bin/docker-extension" update 2>&1)
+outB=$(cd "$extB" && env ConfigSequenceNumber=60 "$extB/bin/docker-extension" enable 2>&1)
+stB=$("$build/tests/integration/check_status" "$extB/status/60.status" 2>&1)
+check "update, same seq, old worker busy: the new version reports transitioning" \
+	"$([[ $outB != *"already in progress"* && $stB == transitioning* ]]; echo $?)" "$outB" "$stB"
+for _ in $(seq 100); do stB=$("$build/tests/integration/check_status" "$extB/status/60.status" 2>&1); [[ $stB == success* || $stB == error* ]] && break; sleep 0.1; done
+check "update, same seq: the new version's own worker ends in success" \
+	"$([[ $stB == success* ]]; echo $?)" "$stB"
+wait_terminal 60
+
+# ---- uninstall stops a running worker -----------------------------------------------------------------------
+: > "$DX_FAKE_LOG"
+settings 61 '{"docker": {"options": ["--debug", "--log-level=info"]}}'
+run enable 61 DX_FAKE_SLEEP_MS=60000
+sleep 0.3
+t0=$(ms); run uninstall 61; t1=$(ms)
+sleep 0.3
+check "uninstall stops the running worker and returns ($((t1 - t0)) ms)" \
+	"$([[ $rc == 0 && $((t1 - t0)) -lt 5000 && -z $(calls) ]] && ! pgrep -f "$ext/bin/docker-extension enable" >/dev/null; echo $?)" \
+	"$out" "calls: $(calls)"
+run install 61
+
 # ---- stdout stays small -------------------------------------------------------------------------------
 settings 53 '{"docker": {"options": ["--debug"]}}'
 run enable 53

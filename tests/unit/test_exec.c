@@ -489,6 +489,30 @@ static void test_no_zombies(void)
 	CU_ASSERT(w == 0 || (w < 0 && errno == ECHILD));
 }
 
+/* A command that exits while a child it started keeps stdout open (a
+   daemon that does not close stdio) has finished: its exit is reported
+   at once, not as a timeout, and its output is kept. */
+static void test_exit_with_background_child(void)
+{
+	static const char *const argv[] = {
+		"/bin/sh", "-c", "sleep 5 & echo started; exit 0", NULL
+	};
+	struct dx_run r;
+	struct timespec t0, t1;
+	long ms;
+
+	init_run(&r, argv);
+	r.timeout_ms = 3000;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	CU_ASSERT_EQUAL(exec_run(&r), DX_OK);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+	CU_ASSERT_EQUAL(r.exit_status, 0);
+	CU_ASSERT_EQUAL(r.timed_out, 0);
+	CU_ASSERT_STRING_EQUAL(outbuf, "started\n");
+	CU_ASSERT(ms < 2000);
+}
+
 static void test_resolve(void)
 {
 	char path[256];
@@ -535,5 +559,7 @@ void test_exec_register(void)
 	CU_add_test(s, "timeout kills the process group",
 	            test_timeout_kills_group);
 	CU_add_test(s, "resolve in the fixed search path", test_resolve);
+	CU_add_test(s, "exit while a background child holds stdout",
+	            test_exit_with_background_child);
 	CU_add_test(s, "no zombies", test_no_zombies);
 }

@@ -61,6 +61,34 @@ static void test_child_output_redacted(void)
 	tu_rm_rf(dir);
 }
 
+/* Output longer than the buffer keeps its tail; a secret cut there
+   leaves no recognisable tail either. */
+static void test_truncated_output_redacted(void)
+{
+	static const char *const argv[] = {
+		"/bin/sh", "-c", "printf 'aaaaX-Cut-Secret-9876 and a longer tail'", NULL
+	};
+	struct dx_settings_view view;
+	struct dx_host host;
+	struct dx_run run;
+	char out[32];
+
+	CU_ASSERT_EQUAL(redact_add("X-Cut-Secret-9876"), DX_OK);
+	memset(&view, 0, sizeof(view));
+	host_init(&host, &view, "");
+	memset(&run, 0, sizeof(run));
+	run.argv = argv;
+	run.timeout_ms = 5000;
+	run.output = out;
+	run.output_size = sizeof(out);
+	CU_ASSERT_EQUAL(host.run(host.ctx, &run), DX_OK);
+	CU_ASSERT_EQUAL(run.output_truncated, 1);
+	/* kept: "t-Secret-9876 and a longer tail": the secret's tail is masked */
+	CU_ASSERT_PTR_NULL(strstr(out, "9876"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "d a longer tail"));
+	redact_clear();
+}
+
 static void test_settings_view(void)
 {
 	struct dx_settings_view view;
@@ -81,5 +109,7 @@ void test_host_register(void)
 
 	CU_add_test(s, "a secret in a child's output is masked everywhere",
 	            test_child_output_redacted);
+	CU_add_test(s, "a secret cut at the start of kept output",
+	            test_truncated_output_redacted);
 	CU_add_test(s, "settings view and sysroot", test_settings_view);
 }

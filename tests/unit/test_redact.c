@@ -9,6 +9,7 @@
 #include "config.h"
 
 #include <CUnit/CUnit.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -230,6 +231,50 @@ static void test_64k_all_secret(void)
 	redact_clear();
 }
 
+static char *vformat(const char *fmt, ...)
+{
+	va_list ap;
+	char *t;
+
+	va_start(ap, fmt);
+	t = redact_vformat(fmt, ap);
+	va_end(ap);
+	return t;
+}
+
+static void test_format_and_cut_start(void)
+{
+	char big[5000], out[64];
+	char *t;
+
+	redact_clear();
+	CU_ASSERT_EQUAL(redact_longest(), 0);
+	CU_ASSERT_EQUAL(redact_add("abcd-secret"), DX_OK);
+	CU_ASSERT_EQUAL(redact_add("zz-longest-secret-zz"), DX_OK);
+	CU_ASSERT_EQUAL(redact_longest(), 20);
+	/* Formatted in full, then masked: however long the text. */
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	t = vformat("%s abcd-secret %d", big, 7);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+	CU_ASSERT_PTR_NULL(strstr(t, "abcd"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(t, "x *** 7"));
+	redact_free(t);
+	redact_free(NULL);
+	/* The tail of a cut secret at the start of kept output. */
+	tu_fmt(out, sizeof(out), "%s", "gest-secret-zz and then more");
+	CU_ASSERT_EQUAL(redact_cut_start(out, strlen(out)), strlen(out));
+	CU_ASSERT_STRING_EQUAL(out, "*******************then more");
+	/* error row: shorter than the mask span */
+	tu_fmt(out, sizeof(out), "%s", "zz");
+	CU_ASSERT_EQUAL(redact_cut_start(out, 2), 2);
+	CU_ASSERT_STRING_EQUAL(out, "**");
+	redact_clear();
+	tu_fmt(out, sizeof(out), "%s", "plain");
+	CU_ASSERT_EQUAL(redact_cut_start(out, 5), 5);
+	CU_ASSERT_STRING_EQUAL(out, "plain");
+}
+
 void test_redact_register(void)
 {
 	CU_pSuite s = CU_add_suite("redact", suite_clean, suite_clean);
@@ -240,4 +285,6 @@ void test_redact_register(void)
 	CU_add_test(s, "many secrets", test_many_secrets);
 	CU_add_test(s, "64 KiB, 50 secrets", test_64k);
 	CU_add_test(s, "64 KiB of one secret", test_64k_all_secret);
+	CU_add_test(s, "format in full, then mask; a cut secret's tail",
+	            test_format_and_cut_start);
 }

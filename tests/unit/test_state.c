@@ -153,9 +153,17 @@ static void test_applied(void)
 	tu_fmt(path, sizeof(path), "%s/applied", dir);
 	CU_ASSERT_EQUAL(stat(path, &sb), 0);
 	CU_ASSERT_EQUAL(sb.st_mode & 07777, 0600);
-	/* error row: a damaged record is no record */
+	/* An area not (yet) applied reads as "", never equal to a digest. */
+	memcpy(&back, &d, sizeof(d));
+	back.hex[STATE_AREA_COMPOSE][0] = '\0';
+	CU_ASSERT_EQUAL(state_write_applied(&st, &back), DX_OK);
+	CU_ASSERT_EQUAL(state_read_applied(&st, &back), DX_OK);
+	CU_ASSERT_STRING_EQUAL(back.hex[STATE_AREA_COMPOSE], "");
+	CU_ASSERT_STRING_EQUAL(back.hex[STATE_AREA_DAEMON], d.hex[STATE_AREA_DAEMON]);
+	/* error row: a damaged line is no record of its area */
 	tu_write_file(path, "daemon=abc\n", 0600);
-	CU_ASSERT_EQUAL(state_read_applied(&st, &back), DX_ERR_IO);
+	CU_ASSERT_EQUAL(state_read_applied(&st, &back), DX_OK);
+	CU_ASSERT_STRING_EQUAL(back.hex[STATE_AREA_DAEMON], "");
 	state_forget_applied(&st);
 	CU_ASSERT_EQUAL(state_read_applied(&st, &back), DX_ERR_IO);
 	close_state();
@@ -181,10 +189,38 @@ static void test_markers(void)
 	state_clear_updating(&st);
 	CU_ASSERT_FALSE(state_is_updating(&st, 3600));
 
-	CU_ASSERT_EQUAL(state_read_requested(&st, &seq), DX_ERR_IO);
-	CU_ASSERT_EQUAL(state_write_requested(&st, 9), DX_OK);
-	CU_ASSERT_EQUAL(state_read_requested(&st, &seq), DX_OK);
-	CU_ASSERT_EQUAL(seq, 9);
+	{
+		struct state_ticket t, back, other;
+
+		CU_ASSERT_EQUAL(state_read_ticket(&st, "requested", &back),
+		                DX_ERR_IO);
+		memset(&t, 0, sizeof(t));
+		t.seq = 9;
+		t.pid = 1234;
+		tu_fmt(t.folder, sizeof(t.folder), "%s", "/var/lib/waagent/X-1.0/status");
+		CU_ASSERT_EQUAL(state_write_ticket(&st, "requested", &t), DX_OK);
+		CU_ASSERT_EQUAL(state_read_ticket(&st, "requested", &back), DX_OK);
+		CU_ASSERT_EQUAL(back.seq, 9);
+		CU_ASSERT_EQUAL(back.pid, 1234);
+		CU_ASSERT_STRING_EQUAL(back.folder, t.folder);
+		CU_ASSERT_TRUE(state_ticket_same(&t, &back));
+		/* The same seq of another version's directory is not the same. */
+		other = t;
+		tu_fmt(other.folder, sizeof(other.folder), "%s", "/var/lib/waagent/X-1.1/status");
+		CU_ASSERT_FALSE(state_ticket_same(&t, &other));
+		other = t;
+		other.seq = 10;
+		CU_ASSERT_FALSE(state_ticket_same(&t, &other));
+		/* error row: garbage */
+		tu_fmt(path, sizeof(path), "%s/requested", dir);
+		tu_write_file(path, "nine\n", 0600);
+		CU_ASSERT_EQUAL(state_read_ticket(&st, "requested", &back),
+		                DX_ERR_IO);
+		state_remove(&st, "requested");
+		CU_ASSERT_EQUAL(state_read_ticket(&st, "requested", &back),
+		                DX_ERR_IO);
+	}
+	(void)seq;
 	close_state();
 }
 
