@@ -47,6 +47,7 @@
 #include "loader.h"
 #include "log.h"
 #include "redact.h"
+#include "secrets.h"
 #include "seq.h"
 #include "settings.h"
 #include "state.h"
@@ -219,22 +220,6 @@ static void report(struct run_ctx *c, enum status_state state, int err,
 
 /* ---- settings ----------------------------------------------------------------- */
 
-/* Until protected settings can be decrypted, say so plainly. */
-static int decrypt_refuse(void *ctx, const char *b64, const char *thumbprint,
-                          char **plaintext, size_t *len, char *msg,
-                          size_t msgsize)
-{
-	(void)ctx;
-	(void)b64;
-	(void)thumbprint;
-	*plaintext = NULL;
-	*len = 0;
-	say(msg, msgsize, "protectedSettings cannot be decrypted by this "
-	         "version of docker-extension yet; remove them or use a "
-	         "version with protected-settings support");
-	return DX_ERR_NOT_IMPLEMENTED;
-}
-
 static void register_secret(void *ctx, const char *secret)
 {
 	(void)ctx;
@@ -248,6 +233,7 @@ static int load_settings(struct run_ctx *c, int missing_ok, char *msg,
                          size_t msgsize)
 {
 	char path[PATH_MAX + 32];
+	struct secrets_keydir keydir;
 	char *text = NULL;
 	size_t len = 0, i;
 	int r;
@@ -262,15 +248,21 @@ static int load_settings(struct run_ctx *c, int missing_ok, char *msg,
 		         r == DX_ERR_IO ? strerror(errno) : err_str(r));
 		return r == DX_ERR_TOO_LARGE ? DX_ERR_SETTINGS : r;
 	}
-	r = settings_parse_file(text, len, decrypt_refuse, NULL, &c->settings,
-	                        &c->rep);
+	/* The key pair is where waagent puts it: <configFolder>/../.. */
+	snprintf(keydir.dir, sizeof(keydir.dir), "%s/../..",
+	         c->env.config_folder);
+	r = settings_parse_file(text, len, secrets_decrypt, &keydir,
+	                        &c->settings, &c->rep);
 	free(text);
 	settings_each_secret(&c->settings, register_secret, NULL);
 	for (i = 0; i < c->rep.n_warnings; i++)
 		log_warn("settings: %s", c->rep.warnings[i]);
 	for (i = 0; i < c->rep.n_errors; i++)
 		log_error("settings: %s", c->rep.errors[i]);
-	if (r != DX_OK && c->rep.n_errors > 0)
+	if (r != DX_OK && r != DX_ERR_SETTINGS && c->rep.n_errors > 0)
+		say(msg, msgsize, "cannot use %lu.settings: %s", c->seq,
+		    c->rep.errors[0]);
+	else if (r != DX_OK && c->rep.n_errors > 0)
 		say(msg, msgsize, "invalid settings in %lu.settings: %s%s",
 		         c->seq, c->rep.errors[0],
 		         c->rep.n_errors > 1 ? " (more in the substatus)" : "");

@@ -1,6 +1,6 @@
 /*
- * hash - SHA-256 and SHA-1 helpers (the one place besides secrets that
- * includes mbedTLS headers).
+ * hash - SHA-256 and HMAC-SHA256 helpers (the one place besides secrets
+ * that includes mbedTLS headers).
  */
 #ifndef DX_HASH_H
 #define DX_HASH_H

@@ -12,6 +12,10 @@ packages=(
 	libcunit1-dev valgrind binutils
 	# a private Docker Engine for the handler tests
 	docker.io curl procps python3
+	# envelopes made like the platform's, for the protected-settings tests
+	openssl
+	# libFuzzer for the decoder's fuzz run in make check
+	clang
 )
 
 if [ "$(id -u)" -ne 0 ]; then

@@ -192,11 +192,41 @@ bad_case "unknown azure-environment" 16 '{"azure-environment": "Mars"}' "azure-e
 printf 'not json' > "$ext/config/17.settings"
 run enable 17; valid_status 17
 check "bad settings: not JSON" "$([[ $rc != 0 && $st == error* ]]; echo $?)" "$st"
-printf '{"runtimeSettings": [{"handlerSettings": {"publicSettings": {}, "protectedSettings": "MIIBogYJKoZIhvcNAQcDoIIBkzCCAY8CAQA=", "protectedSettingsCertThumbprint": "DC18F1142B968B843E1EEEBB69F7B4BCE46BE708"}}]}' > "$ext/config/18.settings"
-run enable 18; valid_status 18
-check "protected settings: clear error until decryption lands" \
-	"$([[ $rc != 0 && $st == error* && $st == *"cannot be decrypted"* ]]; echo $?)" "$st"
 [ "$(cat "$ext/mrseq")" = 3 ]; check "bad settings leave mrseq alone" $?
+
+# ---- protected settings, encrypted the way the platform does ------------------------------------
+# The key pair where waagent keeps it (<configFolder>/../..), named by the
+# certificate's SHA-1 thumbprint, each file with waagent's text preamble.
+openssl req -x509 -newkey rsa:2048 -nodes -keyout "$work/k.pem" -out "$work/c.pem" \
+	-days 2 -subj /CN=tenant 2>/dev/null
+openssl req -x509 -newkey rsa:2048 -nodes -keyout "$work/k2.pem" -out "$work/c2.pem" \
+	-days 2 -subj /CN=other 2>/dev/null
+thumb=$(openssl x509 -in "$work/c.pem" -outform DER | sha1sum | cut -c1-40 | tr a-f A-F)
+{ printf 'Bag Attributes\n    localKeyID: 01 00 00 00\nsubject=/CN=tenant\n'; cat "$work/c.pem"; } > "$work/ext/$thumb.crt"
+{ printf 'Bag Attributes\n    localKeyID: 01 00 00 00\nKey Attributes: <No Attributes>\n'; cat "$work/k.pem"; } > "$work/ext/$thumb.prv"
+protected() { # seq public-json protected-json cipher [cert]
+	local b64
+	b64=$(printf '%s' "$3" | openssl cms -encrypt -binary -outform DER "-$4" "${5:-$work/c.pem}" | base64 -w0)
+	printf '{"runtimeSettings": [{"handlerSettings": {"publicSettings": %s, "protectedSettings": "%s", "protectedSettingsCertThumbprint": "%s"}}]}' \
+		"$2" "$b64" "$thumb" > "$ext/config/$1.settings"
+}
+secret=t0p-s3cr3t-v4lue
+: > "$DX_FAKE_LOG"
+protected 18 '{"docker": {"options": ["--debug"]}}' "{\"environment\": {\"DB_PASSWORD\": \"$secret\"}}" des3
+run enable 18 DX_FAKE_ECHO="$secret"; wait_terminal 18
+check "protected settings (3DES, as the platform sends): decrypted, success" \
+	"$([[ $st == success* ]]; echo $?)" "$st" "$out"
+grep -q "child says: \*\*\*" "$log"
+check "a secret in a child's output is *** in the log" $? "$(grep 'child says' "$log")"
+protected 19 '{"docker": {"options": ["--debug"]}}' "{\"environment\": {\"DB_PASSWORD\": \"$secret\"}}" aes256
+run enable 19 DX_FAKE_ECHO="$secret"; wait_terminal 19
+check "protected settings (AES-256, FIPS 140-3 VMs): success" "$([[ $st == success* ]]; echo $?)" "$st"
+protected 20 '{}' "{\"environment\": {\"DB_PASSWORD\": \"$secret\"}}" aes256 "$work/c2.pem"
+run enable 20; valid_status 20
+check "protected settings for another certificate: error naming the cause" \
+	"$([[ $rc != 0 && $st == error* && $st == *protectedSettings* ]]; echo $?)" "$st"
+leaks=$(grep -rl -- "$secret" "$logdir" "$ext/status" "$ext/mrseq" 2>/dev/null)
+check "the secret is nowhere in the log, status or events" "$([ -z "$leaks" ]; echo $?)" "$leaks"
 
 # ---- missing settings file and empty settings file ---------------------------------------------
 run enable 30; valid_status 30
