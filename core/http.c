@@ -50,15 +50,32 @@ struct body {
 	int sized;       /* Content-Length already looked at */
 };
 
+static int curl_ready;
+
+/* libcurl (and through it the TLS library) is initialised on first use:
+   that costs milliseconds, and most runs of the handler (enable handing
+   over to its worker, validate, --version) never make a request. */
+static int ensure_init(void)
+{
+	if (!curl_ready) {
+		if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+			return DX_ERR_INTERNAL;
+		curl_ready = 1;
+	}
+	return DX_OK;
+}
+
 int http_global_init(void)
 {
-	return curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK
-	       ? DX_OK : DX_ERR_INTERNAL;
+	return DX_OK;
 }
 
 void http_global_cleanup(void)
 {
-	curl_global_cleanup();
+	if (curl_ready) {
+		curl_global_cleanup();
+		curl_ready = 0;
+	}
 }
 
 void http_allow_plain_http(int allow)
@@ -279,6 +296,9 @@ int http_get(const char *url, size_t max, char **out, size_t *len)
 	r = check_scheme(url);
 	if (r != DX_OK)
 		return r;
+	r = ensure_init();
+	if (r != DX_OK)
+		return r;
 	memset(&b, 0, sizeof(b));
 	/* max + 1 (for the NUL) must not wrap. */
 	b.max = max < SIZE_MAX ? max : SIZE_MAX - 1;
@@ -367,6 +387,8 @@ int http_unix_get(const char *socket_path, const char *path,
 	    snprintf(url, sizeof(url), "http://localhost%s", path) >=
 	            (int)sizeof(url))
 		return DX_ERR_INVALID_ARG;
+	if (ensure_init() != DX_OK)
+		return DX_ERR_INTERNAL;
 	memset(&b, 0, sizeof(b));
 	b.max = max < SIZE_MAX ? max : SIZE_MAX - 1;
 	errbuf[0] = '\0';

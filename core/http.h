@@ -18,7 +18,8 @@
 
 #define HTTP_MAX_DOWNLOAD (256u * 1024u * 1024u)
 
-/* Call once at start-up and once at exit. */
+/* Call once at start-up and once at exit.  libcurl itself is initialised
+   lazily, on the first request; cleanup undoes that if it happened. */
 int http_global_init(void);
 void http_global_cleanup(void);
 
