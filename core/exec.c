@@ -108,6 +108,16 @@ static int close_proc_fds(int lowfd)
 	return 0;
 }
 
+static void close_from(int lowfd, long max_fd);
+
+/* Async-signal-safe as well: the child and the handler's worker use it. */
+void exec_close_from(int lowfd)
+{
+	long max_fd = sysconf(_SC_OPEN_MAX);
+
+	close_from(lowfd, max_fd > 0 && max_fd < 65536 ? max_fd : 65536);
+}
+
 static void close_from(int lowfd, long max_fd)
 {
 	long fd;

@@ -21,6 +21,10 @@
    pass one.  The handler must leave SIGCHLD at its default. */
 int exec_run(struct dx_run *r);
 
+/* Close every descriptor >= lowfd (close_range where the kernel has it,
+   else /proc/self/fd, else a loop). */
+void exec_close_from(int lowfd);
+
 /* The fixed search path for exec_resolve (never the caller's PATH). */
 #define EXEC_SEARCH_PATH \
 	"/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"

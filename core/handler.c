@@ -41,6 +41,7 @@
 #include "distro.h"
 #include "err.h"
 #include "events.h"
+#include "exec.h"
 #include "fileio.h"
 #include "host.h"
 #include "http.h"
@@ -308,7 +309,7 @@ static const char *docker_socket(void)
 	return DOCKER_SOCKET;
 }
 
-static int docker_healthy(void)
+static int ping_once(void)
 {
 	char *body = NULL;
 	size_t len;
@@ -320,6 +321,21 @@ static int docker_healthy(void)
 	ok = strcmp(body, "OK") == 0;
 	free(body);
 	return ok;
+}
+
+/* A busy VM (another extension installing packages) can make one ping
+   slow; a daemon is declared down only after three tries. */
+static int docker_healthy(void)
+{
+	int i;
+
+	for (i = 0; i < 3; i++) {
+		if (ping_once())
+			return 1;
+		if (i < 2)
+			usleep(200 * 1000);
+	}
+	return 0;
 }
 
 /* ---- applying ----------------------------------------------------------------- */
@@ -395,7 +411,7 @@ static int docker_answers_within(int seconds)
 	int i;
 
 	for (i = 0; i < seconds * 4; i++) {
-		if (docker_healthy())
+		if (ping_once())
 			return 1;
 		usleep(250 * 1000);
 	}
@@ -520,6 +536,25 @@ static void my_ticket(const struct run_ctx *c, struct state_ticket *t)
 	snprintf(t->folder, sizeof(t->folder), "%s", c->env.status_folder);
 }
 
+/* Whether a worker of this very ticket (sequence number and status
+   folder) runs or waits and has not finished: then an enable adds nothing.
+   Every worker writes its ticket to "done" before it lets go of the lock,
+   so a worker that has finished but not yet exited does not swallow the
+   retry that follows its failure. */
+static int ticket_pending(struct run_ctx *c, const struct state_ticket *mine)
+{
+	struct state_ticket t;
+	int done = state_read_ticket(&c->st, "done", &t) == DX_OK &&
+	           state_ticket_same(&t, mine);
+
+	if (done)
+		return 0;
+	return (state_read_ticket(&c->st, "running", &t) == DX_OK &&
+	        state_ticket_same(&t, mine)) ||
+	       (state_read_ticket(&c->st, "requested", &t) == DX_OK &&
+	        state_ticket_same(&t, mine));
+}
+
 /* The fast path: the settings in effect are the ones last applied (a new
    sequence number with the same content included) and Docker answers. */
 static int unchanged_and_healthy(struct run_ctx *c,
@@ -593,19 +628,6 @@ static int work(struct run_ctx *c, const struct state_digests *want)
 	return r;
 }
 
-/* Everything above 2 except `keep` is closed: the worker must not hold
-   waagent's output files (or anything else) open. */
-static void close_from_3_except(int keep)
-{
-	int fd, max = (int)sysconf(_SC_OPEN_MAX);
-
-	if (max < 0 || max > 65536)
-		max = 65536;
-	for (fd = 3; fd < max; fd++)
-		if (fd != keep)
-			(void)close(fd);
-}
-
 /* The worker lock within `seconds` (polled: a blocked flock() cannot be
    bounded without signals); the descriptor, or -1 on timeout. */
 static int wait_for_lock(struct run_ctx *c, int seconds)
@@ -642,13 +664,21 @@ static _Noreturn void worker_main(struct run_ctx *c, int lock_fd,
 	/* Let go of the log's own descriptor before closing the rest (it is
 	   reopened below; closing it twice could close the new one). */
 	log_close_file();
+	/* Nothing else stays open: not waagent's output files, not anything
+	   the enable process had.  The lock (if we hold it) moves to 3. */
 	if (lock_fd >= 0 && lock_fd != 3) {
 		(void)dup2(lock_fd, 3);
 		lock_fd = 3;
 	}
-	close_from_3_except(lock_fd);
+	exec_close_from(lock_fd >= 0 ? 4 : 3);
 	open_log(c);
 	log_set_step("worker");
+	if (lock_fd >= 0) {
+		struct state_ticket mine;
+
+		my_ticket(c, &mine);
+		(void)state_write_ticket(&c->st, "running", &mine);
+	}
 	if (lock_fd < 0) {
 		log_info("seq %lu: waiting for the running worker", c->seq);
 		lock_fd = wait_for_lock(c, QUEUE_WAIT_S);
@@ -662,6 +692,12 @@ static _Noreturn void worker_main(struct run_ctx *c, int lock_fd,
 	}
 	log_set_step("enable");
 	r = work(c, want);
+	{
+		struct state_ticket mine;
+
+		my_ticket(c, &mine);
+		(void)state_write_ticket(&c->st, "done", &mine);
+	}
 	_exit(err_exit_code(r));
 }
 
@@ -698,7 +734,7 @@ static int spawn_worker(struct run_ctx *c, int lock_fd,
 static int cmd_enable(struct run_ctx *c, char *msg, size_t msgsize)
 {
 	struct state_digests want;
-	struct state_ticket mine, other;
+	struct state_ticket mine;
 	int lock_fd = -1;
 	int r;
 
@@ -744,18 +780,22 @@ static int cmd_enable(struct run_ctx *c, char *msg, size_t msgsize)
 		   waits for this sequence number: nothing to add.  Another
 		   directory with the same number is another version during an
 		   update: it gets a worker of its own. */
-		if ((state_read_ticket(&c->st, "running", &other) == DX_OK &&
-		     state_ticket_same(&other, &mine)) ||
-		    (state_read_ticket(&c->st, "requested", &other) == DX_OK &&
-		     state_ticket_same(&other, &mine))) {
+		if (ticket_pending(c, &mine)) {
 			log_info("seq %lu: a worker is already on it", c->seq);
 			printf("enable seq %lu: already in progress\n", c->seq);
 			return DX_OK;
 		}
 	}
 	(void)state_write_ticket(&c->st, "requested", &mine);
-	if (lock_fd >= 0)
-		(void)state_write_ticket(&c->st, "running", &mine);
+	/* The holder's pid is the worker's, which it records itself first
+	   thing; until then 0 says "not known yet" (uninstall must never
+	   signal enable's pid, which may be reused once enable exits). */
+	if (lock_fd >= 0) {
+		struct state_ticket holder = mine;
+
+		holder.pid = 0;
+		(void)state_write_ticket(&c->st, "running", &holder);
+	}
 	report(c, STATUS_TRANSITIONING, DX_OK, "Enabling Docker");
 	settings_substatus(c);
 	write_status(c);
@@ -872,6 +912,7 @@ static int cmd_uninstall(struct run_ctx *c, char *msg, size_t msgsize)
 	if (state_path(&c->st, "installed", path, sizeof(path)) == DX_OK)
 		(void)unlink(path);
 	state_remove(&c->st, "running");
+	state_remove(&c->st, "done");
 	log_info("uninstalled: state in %s cleared", c->st.dir);
 	if (lock_fd >= 0)
 		close(lock_fd);

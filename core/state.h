@@ -7,6 +7,7 @@
  *   applied    one "area=<hmac hex>" line per area of the settings
  *   requested  the newest request of an enable (seq, pid, status folder)
  *   running    the lock holder's (seq, pid, status folder)
+ *   done       the last worker's, written before it lets go of the lock
  *   updating   the update marker (see state_mark_updating)
  *   installed  written by install
  *   lock       flock()ed by the one worker that changes the VM

@@ -241,9 +241,26 @@ unset -f bad_case
 # ---- concurrent enables --------------------------------------------------------------------------
 : > "$DX_FAKE_LOG"
 settings 40 '{"docker": {"options": ["--debug"]}}'
-t0=$(ms); run enable 40 DX_FAKE_SLEEP_MS=1500; t1=$(ms)
+# Started with an extra descriptor open (fd 9), as a careless caller might.
+t0=$(ms)
+out=$(cd "$ext" && env ConfigSequenceNumber=40 DX_FAKE_SLEEP_MS=1500 \
+	"$ext/bin/docker-extension" enable 9>"$work/inherited" 2>&1)
+t1=$(ms)
 check "slow install: enable still returns at once ($((t1 - t0)) ms)" \
 	"$([ $((t1 - t0)) -lt 1000 ]; echo $?)"
+# The worker keeps nothing of enable's (waagent's output pipe or files):
+# only /dev/null, the log (stdout, stderr and its own), the lock, and for a
+# moment a state file it is writing.
+wpid=0
+for _ in $(seq 50); do
+	wpid=$(awk '{print $2}' "$work/state/running" 2>/dev/null)
+	[ "${wpid:-0}" -gt 1 ] && break
+	sleep 0.02
+done
+foreign=$(for f in /proc/"$wpid"/fd/*; do t=$(readlink "$f"); case "$t" in
+	""|/dev/null|"$log"|"$work"/state|"$work"/state/*|"$DX_FAKE_LOG") ;; *) echo "$f -> $t";; esac; done)
+check "the worker holds no descriptor of enable's (pid $wpid)" \
+	"$([[ -n $wpid && -z $foreign && $(readlink /proc/$wpid/fd/1) == "$log" && $(readlink /proc/$wpid/fd/3) == "$work/state/lock" ]]; echo $?)" "$foreign"
 run enable 40 DX_FAKE_SLEEP_MS=1500
 check "same seq while running: no second worker" \
 	"$([[ $rc == 0 && $out == *"already in progress"* ]]; echo $?)" "$out"
