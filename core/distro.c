@@ -587,8 +587,8 @@ static void set_source(struct distro_info *info, const char *path)
 /* Where the symlink at `link` points, as a path under `root`: an absolute
    target is taken inside the root, a relative one from the link's
    directory.  Returns 0, or -1 with errno set. */
-static int follow_link(const char *root, const char *link, char *out,
-                       size_t outsize)
+static int follow_link(const char *root, const char *link, char *dst,
+                       size_t dstsize)
 {
 	char target[PATH_MAX];
 	const char *slash;
@@ -601,12 +601,12 @@ static int follow_link(const char *root, const char *link, char *out,
 	target[n] = '\0';
 	slash = strrchr(link, '/');
 	if (target[0] == '/')
-		w = snprintf(out, outsize, "%s%s", root, target);
+		w = snprintf(dst, dstsize, "%s%s", root, target);
 	else
-		w = snprintf(out, outsize, "%.*s/%s",
+		w = snprintf(dst, dstsize, "%.*s/%s",
 		             slash != NULL ? (int)(slash - link) : 1,
 		             slash != NULL ? link : ".", target);
-	if (w < 0 || (size_t)w >= outsize) {
+	if (w < 0 || (size_t)w >= dstsize) {
 		errno = ENAMETOOLONG;
 		return -1;
 	}

@@ -45,6 +45,9 @@ const char *err_str(int err)
 	return messages[err];
 }
 
+_Static_assert(DX_ERR__COUNT + 10 < 126,
+               "exit codes err + 10 must stay clear of 126, 127, 128+N");
+
 int err_exit_code(int err)
 {
 	if (err == DX_OK)
@@ -53,7 +56,7 @@ int err_exit_code(int err)
 		return 2;
 	/* Other codes are small and stable (the enum is append-only); keep
 	   them clear of the shell's 126/127/128+N. */
-	if (err > 0 && err < DX_ERR__COUNT && err + 10 < 126)
+	if (err > 0 && err < DX_ERR__COUNT)
 		return err + 10;
 	return 1;
 }

@@ -323,6 +323,15 @@ static int ping_once(void)
 	return ok;
 }
 
+/* nanosleep(), which POSIX keeps (usleep() is gone since 2008). */
+static void sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
+}
+
 /* A busy VM (another extension installing packages) can make one ping
    slow; a daemon is declared down only after three tries. */
 static int docker_healthy(void)
@@ -333,7 +342,7 @@ static int docker_healthy(void)
 		if (ping_once())
 			return 1;
 		if (i < 2)
-			usleep(200 * 1000);
+			sleep_ms(200);
 	}
 	return 0;
 }
@@ -413,7 +422,7 @@ static int docker_answers_within(int seconds)
 	for (i = 0; i < seconds * 4; i++) {
 		if (ping_once())
 			return 1;
-		usleep(250 * 1000);
+		sleep_ms(250);
 	}
 	return 0;
 }

@@ -106,19 +106,20 @@ static void follow(int target, const struct stat *old, int fd)
    a new file, so it does not rotate that one away. */
 static void rotate_if_needed(void)
 {
-	char old[LOG_PATH_MAX + 2];
+	char rotated[LOG_PATH_MAX + 2];
 	struct stat cur, named;
 	int fd;
 
 	if (file_fd < 0 || log_fd != file_fd || file_max == 0 ||
 	    fstat(file_fd, &cur) != 0 || (size_t)cur.st_size < file_max)
 		return;
-	if (snprintf(old, sizeof(old), "%s.1", file_path) >= (int)sizeof(old) ||
+	if (snprintf(rotated, sizeof(rotated), "%s.1", file_path) >=
+	    (int)sizeof(rotated) ||
 	    flock(file_fd, LOCK_EX) != 0)
 		return;
 	if (stat(file_path, &named) == 0 && named.st_ino == cur.st_ino &&
 	    named.st_dev == cur.st_dev)
-		(void)rename(file_path, old);
+		(void)rename(file_path, rotated);
 	fd = open_append(file_path);
 	if (fd < 0) {
 		(void)flock(file_fd, LOCK_UN);

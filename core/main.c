@@ -39,7 +39,7 @@ static void print_usage(FILE *to)
 
 static void print_version(void)
 {
-	printf("docker-extension %s (plugin ABI %u.%u)\n", PACKAGE_VERSION,
+	printf("docker-extension %s (plugin ABI %d.%d)\n", PACKAGE_VERSION,
 	       DX_ABI_MAJOR, DX_ABI_MINOR);
 }
 

@@ -65,11 +65,10 @@
 
 /* ---- messages --------------------------------------------------------------- */
 
-static int fail(char *msg, size_t msgsize, int code, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+static void fail_msg(char *msg, size_t msgsize, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
-/* Writes the message and returns `code`, so that an error is one line. */
-static int fail(char *msg, size_t msgsize, int code, const char *fmt, ...)
+static void fail_msg(char *msg, size_t msgsize, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -78,8 +77,13 @@ static int fail(char *msg, size_t msgsize, int code, const char *fmt, ...)
 		vsnprintf(msg, msgsize, fmt, ap);
 		va_end(ap);
 	}
-	return code;
 }
+
+/* Writes the message and yields `code`, so that an error is one line.  A
+   macro, so that the static analyzer (which does not follow calls into
+   variadic functions) sees that an error path returns an error. */
+#define fail(msg, msgsize, code, ...) \
+	(fail_msg((msg), (msgsize), __VA_ARGS__), (code))
 
 /* A public function's message is "" unless it fails. */
 static void clear_msg(char *msg, size_t msgsize)
@@ -148,10 +152,10 @@ struct tlv {
 	const unsigned char *next;
 };
 
-static int bad(struct der_ctx *c, const char *fmt, ...)
+static void bad_msg(struct der_ctx *c, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
-static int bad(struct der_ctx *c, const char *fmt, ...)
+static void bad_msg(struct der_ctx *c, const char *fmt, ...)
 {
 	char text[384];
 	va_list ap;
@@ -159,9 +163,11 @@ static int bad(struct der_ctx *c, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
-	return fail(c->msg, c->msgsize, DX_ERR_DECRYPT_FORMAT,
-	            "malformed envelope: %s", text);
+	fail_msg(c->msg, c->msgsize, "malformed envelope: %s", text);
 }
+
+/* The message, and DX_ERR_DECRYPT_FORMAT (a macro: see fail()). */
+#define bad(c, ...) (bad_msg((c), __VA_ARGS__), DX_ERR_DECRYPT_FORMAT)
 
 static size_t off(const struct der_ctx *c, const unsigned char *p)
 {
@@ -213,7 +219,7 @@ static int tlv_length(struct der_ctx *c, const unsigned char *p,
 		return DX_OK;
 	}
 	n = p[1] & 0x7f;
-	if (n == 0x7f || n > 8 || n > sizeof(size_t))
+	if (n > sizeof(size_t))
 		return bad(c, "the length at offset %zu is %zu bytes long, "
 		           "which overflows", off(c, p), n);
 	if (n > left)
@@ -413,7 +419,7 @@ static const char *oid_text(const struct tlv *t, char *buf, size_t size)
 
 	b.tag = MBEDTLS_ASN1_OID;
 	b.len = t->len;
-	b.p = (unsigned char *)(uintptr_t)t->val;
+	b.p = (unsigned char *)t->val;  /* mbedTLS only reads it */
 	buf[0] = '\0';
 	if (t->len == 0 || mbedtls_oid_get_numeric_string(buf, size, &b) < 0)
 		snprintf(buf, size, "(an undecodable OID)");
@@ -718,9 +724,12 @@ static void crt_ski_hash(struct secrets_key *key)
 	if (p == NULL)
 		return;
 	end = p + key->crt->pk_raw.len;
+	/* SubjectPublicKeyInfo ::= SEQUENCE { */
 	if (mbedtls_asn1_get_tag(&p, end, &len, MBEDTLS_ASN1_CONSTRUCTED |
-	                         MBEDTLS_ASN1_SEQUENCE) != 0 ||
-	    mbedtls_asn1_get_tag(&p, end, &len, MBEDTLS_ASN1_CONSTRUCTED |
+	                         MBEDTLS_ASN1_SEQUENCE) != 0)
+		return;
+	/* algorithm AlgorithmIdentifier (a SEQUENCE), */
+	if (mbedtls_asn1_get_tag(&p, end, &len, MBEDTLS_ASN1_CONSTRUCTED |
 	                         MBEDTLS_ASN1_SEQUENCE) != 0)
 		return;
 	p += len;   /* the AlgorithmIdentifier */
@@ -1838,7 +1847,7 @@ out:
 	secrets_key_free(key);
 	free(der);
 	if (r != DX_OK)
-		fail(msg, msgsize, r, "protectedSettings: %s", inner);
+		fail_msg(msg, msgsize, "protectedSettings: %s", inner);
 	return r;
 }
 

@@ -65,7 +65,7 @@ struct secrets_key;
    seed the random generator used for RSA blinding.  DX_OK and *key, or
    DX_ERR_DECRYPT_KEY, DX_ERR_INVALID_ARG, DX_ERR_NOMEM, DX_ERR_INTERNAL. */
 int secrets_key_load(const char *dir, const char *thumbprint,
-                     struct secrets_key **key, char *msg, size_t msgsize);
+                     struct secrets_key **out, char *msg, size_t msgsize);
 
 /* Wipe and free a key (NULL is fine). */
 void secrets_key_free(struct secrets_key *key);

@@ -192,7 +192,7 @@ static void show(const char *s, int quoted, char *buf, size_t size)
 	buf[0] = '\0';
 	if (quoted)
 		put(buf, size, &len, "\"");
-	for (i = 0; s[i] != '\0' && i < SHOW_MAX; i++) {
+	for (i = 0; i < SHOW_MAX && s[i] != '\0'; i++) {
 		unsigned char ch = (unsigned char)s[i];
 		char piece[8];
 
@@ -1220,7 +1220,7 @@ static void login_clear(struct settings_login *l)
 	free_secret(l->server);
 	free_secret(l->username);
 	free_secret(l->password);
-	memset(l, 0, sizeof(*l));
+	*l = (struct settings_login){ 0 };
 }
 
 static void set_login_field(struct pctx *c, char **dst, const char *s)
@@ -1303,7 +1303,7 @@ static void keep_login(struct pctx *c, const char *path)
 	}
 	bigger[c->out->n_logins++] = *l;
 	c->out->logins = bigger;
-	memset(l, 0, sizeof(*l));
+	*l = (struct settings_login){ 0 };
 }
 
 static void login_entry(struct pctx *c, const cJSON *v, const char *path)
@@ -1407,7 +1407,7 @@ static int b64_decode(const char *in, size_t len, char **out, size_t *outlen)
 	buf = NULL;
 	r = 0;
 out:
-	acc = 0;
+	wipe(&acc, sizeof(acc));
 	if (buf != NULL) {
 		wipe(buf, cap);
 		free(buf);

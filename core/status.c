@@ -114,6 +114,7 @@ static void format_into(char *dst, size_t size, const char *fmt, va_list ap)
 	va_copy(again, ap);
 	n = vsnprintf(small, sizeof(small), fmt, ap);
 	if (n < 0) {
+		/* cppcheck-suppress unreadVariable ; text == small, read below */
 		small[0] = '\0';
 	} else if ((size_t)n >= sizeof(small)) {
 		big = malloc((size_t)n + 1);

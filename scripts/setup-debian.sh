@@ -16,6 +16,8 @@ packages=(
 	openssl
 	# libFuzzer for the decoder's fuzz run in make check
 	clang
+	# static analysis (scripts/analyse.sh)
+	cppcheck clang-tidy bear
 )
 
 if [ "$(id -u)" -ne 0 ]; then

@@ -54,6 +54,15 @@ make -j2 check VERBOSE=1 --no-print-directory
 count test-suite.log
 cd "$top"
 
+section "static analysis: cppcheck and clang-tidy (scripts/analyse.sh)"
+if bash scripts/analyse.sh > _build/analyse.log 2>&1; then
+	passed=$((passed + 1))
+	tail -n 1 _build/analyse.log
+else
+	cat _build/analyse.log
+	failed=$((failed + 1))
+fi
+
 section "summary"
 echo "test programs: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
