@@ -222,6 +222,19 @@ static size_t write_cb(char *ptr, size_t size, size_t nmemb, void *userdata)
 	return n;
 }
 
+/* Hand the body to the caller, NUL-terminated (an empty body never
+   reached the write callback, so it may have no buffer yet). */
+static int body_take(struct body *b, char **out, size_t *len)
+{
+	if (body_reserve(b, 1) != 0)
+		return DX_ERR_NOMEM;
+	b->data[b->len] = '\0';
+	*out = b->data;
+	*len = b->len;
+	b->data = NULL;
+	return DX_OK;
+}
+
 #define SETOPT(h, opt, val)                                        \
 	do {                                                       \
 		CURLcode c_ = curl_easy_setopt((h), (opt), (val)); \
@@ -348,16 +361,7 @@ int http_get(const char *url, size_t max, char **out, size_t *len)
 		r = c == CURLE_OUT_OF_MEMORY ? DX_ERR_NOMEM : DX_ERR_DOWNLOAD;
 		goto out;
 	}
-	/* An empty body never reached the write callback. */
-	if (body_reserve(&b, 1) != 0) {
-		r = DX_ERR_NOMEM;
-		goto out;
-	}
-	b.data[b.len] = '\0';
-	*out = b.data;
-	*len = b.len;
-	b.data = NULL;
-	r = DX_OK;
+	r = body_take(&b, out, len);
 out:
 	if (h != NULL)
 		curl_easy_cleanup(h);
@@ -424,15 +428,7 @@ int http_unix_get(const char *socket_path, const char *path,
 		r = DX_ERR_DOWNLOAD;
 		goto out;
 	}
-	if (body_reserve(&b, 1) != 0) {
-		r = DX_ERR_NOMEM;
-		goto out;
-	}
-	b.data[b.len] = '\0';
-	*out = b.data;
-	*len = b.len;
-	b.data = NULL;
-	r = DX_OK;
+	r = body_take(&b, out, len);
 out:
 	curl_easy_cleanup(h);
 	free(b.data);
