@@ -1608,6 +1608,7 @@ static void check_daemon_flags(struct pctx *c)
 	cJSON_ArrayForEach(e, c->options) {
 		char name[64];
 		char shown[SHOW_MAX * 4 + 8];
+		char shown_key[SHOW_MAX * 4 + 8];
 		const char *key;
 
 		i++;
@@ -1618,10 +1619,11 @@ static void check_daemon_flags(struct pctx *c)
 		    cJSON_GetObjectItem(c->daemon, key) == NULL)
 			continue;
 		show(e->valuestring, 1, shown, sizeof(shown));
+		show(key, 0, shown_key, sizeof(shown_key));
 		add_error(c, "docker.options[%zu]: %s conflicts with "
 		          "docker.daemon.%s: dockerd refuses to start when a "
 		          "setting is given both as a flag and in daemon.json",
-		          i - 1, shown, key);
+		          i - 1, shown, shown_key);
 	}
 }
 

@@ -903,6 +903,25 @@ static void collect_copy(void *ctx, const char *secret)
 	snprintf(out + strlen(out), 256 - strlen(out), "[%s]", secret);
 }
 
+/* Found by fuzz_settings: a daemon.json key with a newline came out raw
+   in the conflict message, splitting it across lines. */
+static void test_conflict_message_escapes_key(void)
+{
+	struct dx_settings s;
+	struct settings_report rep;
+	size_t i;
+
+	CU_ASSERT_EQUAL(settings_parse_parts("{\"docker\":{\"options\":[\"-\\n\"],"
+	                                     "\"daemon\":{\"\\n\":1}}}", NULL,
+	                                     &s, &rep),
+	                DX_ERR_SETTINGS);
+	CU_ASSERT(rep.n_errors > 0);
+	for (i = 0; i < rep.n_errors; i++)
+		CU_ASSERT_PTR_NULL(strchr(rep.errors[i], '\n'));
+	settings_free(&s);
+	settings_report_free(&rep);
+}
+
 static void test_proxy_password_is_secret(void)
 {
 	struct dx_settings s;
@@ -1640,6 +1659,8 @@ void test_settings_register(void)
 
 	if (s == NULL)
 		return;
+	CU_add_test(s, "a conflict message shows the daemon key escaped",
+	            test_conflict_message_escapes_key);
 	CU_add_test(s, "a proxy URL's password is a secret",
 	            test_proxy_password_is_secret);
 	CU_add_test(s, "one row per validation rule", test_error_rows);
