@@ -165,7 +165,7 @@ check "seq 2 (users changed): success without restart" \
 # ---- new seq, same content as the last: no plugin call ---------------------------------------
 : > "$DX_FAKE_LOG"
 cp "$ext/config/2.settings" "$ext/config/3.settings"
-run enable 3; valid_status 3
+run enable 3; wait_terminal 3
 check "seq 3 (same content): success, no plugin call" \
 	"$([[ $rc == 0 && $st == success* && -z $(calls) ]]; echo $?)" "$st" "calls: $(calls)"
 [ "$(cat "$ext/mrseq")" = 3 ]; check "seq 3: mrseq follows" $?
