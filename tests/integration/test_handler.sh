@@ -250,7 +250,7 @@ check "slow install: enable still returns at once ($((t1 - t0)) ms)" \
 	"$([ $((t1 - t0)) -lt 1000 ]; echo $?)"
 # The worker keeps nothing of enable's (waagent's output pipe or files):
 # only /dev/null, the log (stdout, stderr and its own), the lock, and for a
-# moment a state file it is writing.
+# moment a state file it is writing or its own socket to the engine.
 wpid=0
 for _ in $(seq 50); do
 	wpid=$(awk '{print $2}' "$work/state/running" 2>/dev/null)
@@ -258,7 +258,7 @@ for _ in $(seq 50); do
 	sleep 0.02
 done
 foreign=$(for f in /proc/"$wpid"/fd/*; do t=$(readlink "$f"); case "$t" in
-	""|/dev/null|"$log"|"$work"/state|"$work"/state/*|"$DX_FAKE_LOG") ;; *) echo "$f -> $t";; esac; done)
+	""|/dev/null|"$log"|"$work"/state|"$work"/state/*|"$DX_FAKE_LOG"|socket:*) ;; *) echo "$f -> $t";; esac; done)
 check "the worker holds no descriptor of enable's (pid $wpid)" \
 	"$([[ -n $wpid && -z $foreign && $(readlink /proc/$wpid/fd/1) == "$log" && $(readlink /proc/$wpid/fd/3) == "$work/state/lock" ]]; echo $?)" "$foreign"
 run enable 40 DX_FAKE_SLEEP_MS=1500
