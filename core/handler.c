@@ -564,6 +564,16 @@ static int ticket_pending(struct run_ctx *c, const struct state_ticket *mine)
 	        state_ticket_same(&t, mine));
 }
 
+/* Say this worker is done (before its terminal status: whoever reads
+   that status and enables again must not take us for still running). */
+static void mark_done(const struct run_ctx *c)
+{
+	struct state_ticket mine;
+
+	my_ticket(c, &mine);
+	(void)state_write_ticket(&c->st, "done", &mine);
+}
+
 /* The fast path: the settings in effect are the ones last applied (a new
    sequence number with the same content included) and Docker answers. */
 static int unchanged_and_healthy(struct run_ctx *c,
@@ -609,8 +619,10 @@ static int work(struct run_ctx *c, const struct state_digests *want)
 		         "that enable", c->seq, requested.seq, requested.folder);
 		return DX_OK;
 	}
-	if (unchanged_and_healthy(c, want))
+	if (unchanged_and_healthy(c, want)) {
+		mark_done(c);
 		return finish_unchanged(c);
+	}
 	(void)state_read_applied(&c->st, &cur);
 	report(c, STATUS_TRANSITIONING, DX_OK, "Enabling Docker");
 	settings_substatus(c);
@@ -630,6 +642,7 @@ static int work(struct run_ctx *c, const struct state_digests *want)
 		         c->failed_step ? c->failed_step : "enable", err_str(r),
 		         c->env.log_folder);
 	}
+	mark_done(c);
 	write_status(c);
 	log_info("seq %lu: %s", c->seq, c->status->message);
 	events_emit("enable", r != DX_OK, ms_since(&started), "seq %lu: %s",
@@ -701,12 +714,7 @@ static _Noreturn void worker_main(struct run_ctx *c, int lock_fd,
 	}
 	log_set_step("enable");
 	r = work(c, want);
-	{
-		struct state_ticket mine;
-
-		my_ticket(c, &mine);
-		(void)state_write_ticket(&c->st, "done", &mine);
-	}
+	mark_done(c);
 	_exit(err_exit_code(r));
 }
 

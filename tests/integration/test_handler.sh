@@ -253,7 +253,7 @@ check "slow install: enable still returns at once ($((t1 - t0)) ms)" \
 # moment a state file it is writing or its own socket to the engine.
 wpid=0
 for _ in $(seq 50); do
-	wpid=$(awk '{print $2}' "$work/state/running" 2>/dev/null)
+	wpid=$(awk '$1 == 40 {print $2}' "$work/state/running" 2>/dev/null)
 	[ "${wpid:-0}" -gt 1 ] && break
 	sleep 0.02
 done
