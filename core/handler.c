@@ -365,6 +365,10 @@ static void fill_view(const struct dx_settings *s, struct dx_settings_view *v)
 	v->no_proxy = s->no_proxy;
 	v->users = (const char *const *)s->users;
 	v->n_users = s->n_users;
+	v->tls_ca = s->cert_ca;
+	v->tls_cert = s->cert_cert;
+	v->tls_key = s->cert_key;
+	v->allow_unauthenticated_port = s->allow_unauthenticated_port;
 }
 
 static long ms_since(const struct timespec *t0)

@@ -5,8 +5,12 @@
 
 #include "host.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
 
 #include "exec.h"
 #include "fileio.h"
@@ -16,6 +20,8 @@
 
 struct host_ctx {
 	const struct dx_settings_view *settings;
+	host_progress_fn progress;
+	void *progress_arg;
 };
 
 /* One context for the process: the handler loads one plugin at a time. */
@@ -100,6 +106,60 @@ static const struct dx_settings_view *host_settings(void *ctx)
 	return c->settings;
 }
 
+static void host_progress(void *ctx, const char *fmt, ...)
+{
+	struct host_ctx *c = ctx;
+	char line[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	(void)vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	log_info("%s", line);
+	if (c->progress != NULL)
+		c->progress(c->progress_arg, line);
+}
+
+static uint64_t host_now_ms(void *ctx)
+{
+	struct timespec ts;
+
+	(void)ctx;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static void host_sleep_ms(void *ctx, unsigned ms)
+{
+	struct timespec ts = { (time_t)(ms / 1000), (long)(ms % 1000) * 1000000L };
+
+	(void)ctx;
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
+}
+
+static int host_docker_ping(void *ctx, const char *socket_path,
+                            unsigned timeout_ms)
+{
+	char *body = NULL;
+	size_t len;
+	int ok;
+
+	(void)ctx;
+	if (http_unix_get(socket_path, "/_ping", timeout_ms, 64, &body,
+	                  &len) != DX_OK)
+		return DX_ERR_DAEMON_DOWN;
+	ok = strcmp(body, "OK") == 0;
+	free(body);
+	return ok ? DX_OK : DX_ERR_DAEMON_DOWN;
+}
+
+void host_set_progress(host_progress_fn fn, void *arg)
+{
+	the_ctx.progress = fn;
+	the_ctx.progress_arg = arg;
+}
+
 void host_init(struct dx_host *host, const struct dx_settings_view *settings,
                const char *sysroot)
 {
@@ -112,4 +172,8 @@ void host_init(struct dx_host *host, const struct dx_settings_view *settings,
 	host->write_file = host_write_file;
 	host->download = host_download;
 	host->settings = host_settings;
+	host->progress = host_progress;
+	host->now_ms = host_now_ms;
+	host->sleep_ms = host_sleep_ms;
+	host->docker_ping = host_docker_ping;
 }

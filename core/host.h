@@ -12,4 +12,9 @@
 void host_init(struct dx_host *host, const struct dx_settings_view *settings,
                const char *sysroot);
 
+/* Where host->progress() lines go besides the log (the handler puts them
+   into the transitioning status); NULL for the log only. */
+typedef void (*host_progress_fn)(void *arg, const char *line);
+void host_set_progress(host_progress_fn fn, void *arg);
+
 #endif

@@ -137,9 +137,13 @@ struct dx_settings_view {
 	const char *no_proxy;
 	const char *const *users;    /* users to add to the docker group */
 	size_t n_users;
-	const char *tls_ca_path;     /* written by the handler, mode 0600 */
-	const char *tls_cert_path;
-	const char *tls_key_path;
+	/* TLS for the TCP port: PEM texts, all three or none (tls_key is a
+	   secret: write it 0600, never log it).  The plugin writes them to
+	   /etc/docker/{ca,cert,key}.pem. */
+	const char *tls_ca;
+	const char *tls_cert;
+	const char *tls_key;
+	int allow_unauthenticated_port; /* port without TLS was asked for */
 };
 
 /*
@@ -171,6 +175,23 @@ struct dx_host {
 	int (*download)(void *ctx, const char *url, const char *path,
 	                unsigned mode, const char *sha256_hex);
 	const struct dx_settings_view *(*settings)(void *ctx);
+	/* What the plugin is waiting for, for the user: it goes into the
+	   transitioning status ("waiting for the package manager lock held
+	   by pid 1234").  No secret; one line. */
+	void (*progress)(void *ctx, const char *fmt, ...)
+#if defined(__GNUC__)
+		__attribute__((format(printf, 2, 3)))
+#endif
+		;
+	/* Time, through the host so that tests can run a virtual clock:
+	   monotonic milliseconds, and a sleep. */
+	uint64_t (*now_ms)(void *ctx);
+	void (*sleep_ms)(void *ctx, unsigned ms);
+	/* DX_OK when the Docker Engine answers GET /_ping with "OK" on the
+	   unix socket `socket_path` (sysroot not applied) within timeout_ms,
+	   else DX_ERR_DAEMON_DOWN. */
+	int (*docker_ping)(void *ctx, const char *socket_path,
+	                   unsigned timeout_ms);
 };
 
 /* What probe() reports about the Docker already on the machine. */
@@ -211,6 +232,9 @@ struct dx_plugin {
  *   install, configure, restart, stop, uninstall}; struct dx_host {log, run,
  *   write_file, download, settings}; struct dx_run; struct
  *   dx_settings_view; struct dx_probe; enum dx_err codes 0-26 (21-25:
- *   protected settings; 26: the engine does not answer).
+ *   protected settings; 26: the engine does not answer); dx_host gained
+ *   progress, now_ms, sleep_ms, docker_ping; dx_settings_view carries the
+ *   TLS PEM texts (tls_ca, tls_cert, tls_key) and
+ *   allow_unauthenticated_port.
  */
 #endif /* DX_PLUGIN_H */

@@ -85,6 +85,43 @@ static const struct dx_settings_view *rh_settings(void *ctx)
 	return &rh->settings;
 }
 
+static void rh_progress(void *ctx, const char *fmt, ...)
+{
+	struct recording_host *rh = ctx;
+	char *slot = next_slot(rh->logs, &rh->n_logs);
+	va_list ap;
+
+	if (slot == NULL)
+		return;
+	memcpy(slot, "PROGRESS: ", 11);
+	va_start(ap, fmt);
+	vsnprintf(slot + 10, RH_LINE_MAX - 10, fmt, ap);
+	va_end(ap);
+}
+
+/* A virtual clock: sleeping advances it, nothing waits. */
+static uint64_t rh_now_ms(void *ctx)
+{
+	return ((struct recording_host *)ctx)->clock_ms;
+}
+
+static void rh_sleep_ms(void *ctx, unsigned ms)
+{
+	((struct recording_host *)ctx)->clock_ms += ms;
+}
+
+static int rh_docker_ping(void *ctx, const char *socket_path,
+                          unsigned timeout_ms)
+{
+	struct recording_host *rh = ctx;
+	char *slot = next_slot(rh->calls, &rh->n_calls);
+
+	(void)timeout_ms;
+	if (slot != NULL)
+		snprintf(slot, RH_LINE_MAX, "ping %s", socket_path);
+	return DX_OK;
+}
+
 void rh_init(struct recording_host *rh, const char *sysroot)
 {
 	memset(rh, 0, sizeof(*rh));
@@ -96,6 +133,10 @@ void rh_init(struct recording_host *rh, const char *sysroot)
 	rh->host.write_file = rh_write_file;
 	rh->host.download = rh_download;
 	rh->host.settings = rh_settings;
+	rh->host.progress = rh_progress;
+	rh->host.now_ms = rh_now_ms;
+	rh->host.sleep_ms = rh_sleep_ms;
+	rh->host.docker_ping = rh_docker_ping;
 }
 
 int rh_logged(const struct recording_host *rh, const char *needle)

@@ -7,6 +7,7 @@
 #define DX_RECORDING_HOST_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "dx_plugin.h"
 
@@ -26,6 +27,7 @@ struct recording_host {
 	char logs[RH_MAX_CALLS][RH_LINE_MAX];
 	size_t n_logs;
 	int run_exit_status;   /* what run() reports */
+	uint64_t clock_ms;     /* virtual time: sleep_ms() advances it */
 };
 
 /* Set up `rh` (sysroot is kept as a pointer). */
