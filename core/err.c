@@ -36,6 +36,11 @@ static const char *const messages[DX_ERR__COUNT] = {
 	[DX_ERR_DECRYPT_FORMAT] = "protected settings malformed",
 	[DX_ERR_DECRYPT_ALGORITHM] = "protected settings algorithm not supported",
 	[DX_ERR_DAEMON_DOWN] = "Docker Engine does not answer",
+	[DX_ERR_LOGIN_DENIED] = "registry refused the username or password",
+	[DX_ERR_REGISTRY] = "registry could not be reached",
+	[DX_ERR_COMPOSE] = "compose could not bring the project up",
+	[DX_ERR_SERVICE_FAILED] = "a compose service is not running",
+	[DX_ERR_IMAGE_PULL] = "image not found or access denied",
 };
 
 const char *err_str(int err)
@@ -67,6 +72,10 @@ int err_is_user_error(int err)
 	case DX_ERR_USAGE:
 	case DX_ERR_DISTRO_UNSUPPORTED:
 	case DX_ERR_SETTINGS:
+	case DX_ERR_LOGIN_DENIED:
+	case DX_ERR_COMPOSE:
+	case DX_ERR_SERVICE_FAILED:
+	case DX_ERR_IMAGE_PULL:
 		return 1;
 	default:
 		return 0;

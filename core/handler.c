@@ -38,7 +38,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "compose.h"
 #include "distro.h"
+#include "engine.h"
 #include "err.h"
 #include "events.h"
 #include "exec.h"
@@ -48,6 +50,7 @@
 #include "loader.h"
 #include "log.h"
 #include "redact.h"
+#include "registry.h"
 #include "secrets.h"
 #include "seq.h"
 #include "settings.h"
@@ -71,6 +74,14 @@
 #define QUEUE_WAIT_S (2 * 3600)
 /* How long the engine may take to answer after the daemon step. */
 #define HEALTH_WAIT_S 5
+/* After `up`: a crash loop shows as restarts within this window; health
+   checks that are still starting get up to the second bound. */
+#define COMPOSE_SETTLE_MS 3000u
+#define COMPOSE_HEALTH_MAX_MS 120000u
+/* Up to this many services get a substatus each; beyond it, only the
+   failed ones and a summary (the status file stays small). */
+#define COMPOSE_SUBSTATUS_EACH 20u
+#define FINGERPRINT_MAX (64u * 1024u)
 
 struct run_ctx {
 	const char *command;
@@ -417,6 +428,246 @@ static void mark_area(struct run_ctx *c, struct state_digests *cur,
 	(void)state_write_applied(&c->st, cur);
 }
 
+/* ---- registries and compose ------------------------------------------------------ */
+
+/* The servers logged in to, one per line, for uninstall's logout. */
+static void record_login(struct run_ctx *c, const char *server)
+{
+	char path[PATH_MAX], *old = NULL, *text;
+	size_t len = 0, n;
+	const char *line = server[0] ? server : "-";
+
+	if (state_path(&c->st, "logins", path, sizeof(path)) != DX_OK)
+		return;
+	(void)fileio_read_all(path, FINGERPRINT_MAX, &old, &len);
+	if (old != NULL) {
+		const char *p = old;
+
+		for (; *p != '\0'; p += strcspn(p, "\n"), p += *p == '\n') {
+			n = strcspn(p, "\n");
+			if (n == strlen(line) && strncmp(p, line, n) == 0) {
+				free(old);
+				return;
+			}
+		}
+	}
+	n = len + strlen(line) + 2;
+	text = malloc(n);
+	if (text != NULL) {
+		snprintf(text, n, "%s%s\n", old != NULL ? old : "", line);
+		(void)fileio_write_atomic(path, text, strlen(text), 0600);
+		free(text);
+	}
+	free(old);
+}
+
+static int step_login(struct run_ctx *c, struct state_digests *cur,
+                      const struct state_digests *want)
+{
+	char msg[MSG_MAX];
+	struct timespec t0;
+	size_t i;
+	int r = DX_OK;
+
+	if (c->settings.n_logins == 0 ||
+	    strcmp(cur->hex[STATE_AREA_LOGIN], want->hex[STATE_AREA_LOGIN]) ==
+	            0) {
+		mark_area(c, cur, want, STATE_AREA_LOGIN, 1);
+		return DX_OK;
+	}
+	mark_area(c, cur, want, STATE_AREA_LOGIN, 0);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (i = 0; i < c->settings.n_logins && r == DX_OK; i++) {
+		const struct settings_login *l = &c->settings.logins[i];
+
+		msg[0] = '\0';
+		r = registry_login(l, msg, sizeof(msg));
+		if (r == DX_OK)
+			record_login(c, l->server);
+		else
+			log_error("%s", msg);
+	}
+	if (r != DX_OK) {
+		c->failed_step = "login";
+		status_sub(c->status, "login", STATUS_ERROR, err_status_code(r),
+		           "%s", msg);
+		events_emit("login", 1, ms_since(&t0), "login: %s", err_str(r));
+		return r;
+	}
+	snprintf(msg, sizeof(msg), "logged in to %zu registr%s",
+	         c->settings.n_logins, c->settings.n_logins == 1 ? "y" : "ies");
+	(void)step(c, "login", DX_OK, msg, &t0);
+	mark_area(c, cur, want, STATE_AREA_LOGIN, 1);
+	return DX_OK;
+}
+
+static int read_state_text(const struct run_ctx *c, const char *name,
+                           char **out)
+{
+	char path[PATH_MAX];
+	size_t len;
+
+	*out = NULL;
+	if (state_path(&c->st, name, path, sizeof(path)) != DX_OK)
+		return DX_ERR_IO;
+	return fileio_read_all(path, FINGERPRINT_MAX, out, &len);
+}
+
+static void write_state_text(const struct run_ctx *c, const char *name,
+                             const char *text)
+{
+	char path[PATH_MAX];
+
+	if (state_path(&c->st, name, path, sizeof(path)) == DX_OK)
+		(void)fileio_write_atomic(path, text, strlen(text), 0600);
+}
+
+/* Every service runs from the configuration we last verified (compose's
+   config-hash per service is what we recorded then). */
+static int compose_unchanged(const struct run_ctx *c)
+{
+	char *had = NULL, *now;
+	int same = 0;
+
+	if (c->settings.compose_json == NULL)
+		return 1;
+	now = malloc(FINGERPRINT_MAX);
+	if (now == NULL)
+		return 0;
+	if (read_state_text(c, "compose-fingerprint", &had) == DX_OK &&
+	    compose_fingerprint(docker_socket(), &c->settings, now,
+	                        FINGERPRINT_MAX) == DX_OK &&
+	    now[0] != '\0' && strcmp(had, now) == 0)
+		same = 1;
+	free(had);
+	free(now);
+	return same;
+}
+
+static void service_substatus(struct run_ctx *c,
+                              const struct compose_result *res, size_t n)
+{
+	size_t i, failed = 0;
+
+	for (i = 0; i < n; i++) {
+		int ok = res[i].err == DX_OK;
+		char name[160];
+
+		failed += !ok;
+		if (ok && n > COMPOSE_SUBSTATUS_EACH)
+			continue;
+		snprintf(name, sizeof(name), "service %s", res[i].service);
+		status_sub(c->status, name, ok ? STATUS_SUCCESS : STATUS_ERROR,
+		           ok ? 0 : err_status_code(res[i].err), "%s (%s)",
+		           res[i].detail, res[i].image[0] ? res[i].image : "-");
+		if (ok)
+			log_info("service %s: %s", res[i].service, res[i].detail);
+		else
+			log_error("service %s: %s", res[i].service,
+			          res[i].detail);
+	}
+	if (n > COMPOSE_SUBSTATUS_EACH)
+		status_sub(c->status, "services", failed ? STATUS_ERROR
+		                                         : STATUS_SUCCESS,
+		           failed ? err_status_code(DX_ERR_SERVICE_FAILED) : 0,
+		           "%zu of %zu services running", n - failed, n);
+}
+
+static int fingerprint_record(struct run_ctx *c)
+{
+	char *fp = malloc(FINGERPRINT_MAX);
+	int r;
+
+	if (fp == NULL)
+		return DX_ERR_NOMEM;
+	r = compose_fingerprint(docker_socket(), &c->settings, fp,
+	                        FINGERPRINT_MAX);
+	if (r == DX_OK)
+		write_state_text(c, "compose-fingerprint", fp);
+	free(fp);
+	return r;
+}
+
+/* Write the file, pull, up, and judge every service. */
+static int compose_converge(struct run_ctx *c, char *msg, size_t msgsize)
+{
+	struct compose_tool tool;
+	struct compose_result *res = NULL;
+	char path[PATH_MAX], tool_name[96];
+	char *text = NULL;
+	size_t n = 0;
+	int r;
+
+	r = compose_find_tool(&tool, msg, msgsize);
+	if (r != DX_OK)
+		return r;
+	compose_tool_name(&tool, tool_name, sizeof(tool_name));
+	log_info("compose tool: %s", tool_name);
+	r = compose_file_path(path, sizeof(path));
+	if (r == DX_OK)
+		r = compose_render(c->settings.compose_json, &tool, &text);
+	if (r == DX_OK)
+		r = compose_write(path, text);
+	if (r != DX_OK) {
+		say(msg, msgsize, "cannot write %s", path);
+		goto out;
+	}
+	write_state_text(c, "compose-project", compose_project(&c->settings));
+	r = compose_up(&tool, &c->settings, path, msg, msgsize);
+	if (r != DX_OK)
+		goto out;
+	r = compose_verify(docker_socket(), &c->settings, COMPOSE_SETTLE_MS,
+	                   COMPOSE_HEALTH_MAX_MS, &res, &n);
+	service_substatus(c, res, n);
+	if (r == DX_OK) {
+		r = fingerprint_record(c);
+		snprintf(msg, msgsize, "%zu service%s running (%s)", n,
+		         n == 1 ? "" : "s", tool_name);
+	} else {
+		snprintf(msg, msgsize, "%s", r == DX_ERR_SERVICE_FAILED
+		         ? "some services are not running (see their substatus)"
+		         : "the Docker Engine API did not answer");
+	}
+out:
+	free(res);
+	free(text);
+	return r;
+}
+
+static int step_compose(struct run_ctx *c, struct state_digests *cur,
+                        const struct state_digests *want)
+{
+	char msg[MSG_MAX] = "";
+	struct timespec t0;
+	int r;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (c->settings.compose_json == NULL) {
+		mark_area(c, cur, want, STATE_AREA_COMPOSE, 1);
+		return DX_OK;
+	}
+	if (strcmp(cur->hex[STATE_AREA_COMPOSE],
+	           want->hex[STATE_AREA_COMPOSE]) == 0 &&
+	    compose_unchanged(c)) {
+		snprintf(msg, sizeof(msg), "unchanged: %zu service%s running",
+		         c->settings.n_compose_services,
+		         c->settings.n_compose_services == 1 ? "" : "s");
+		return step(c, "compose", DX_OK, msg, &t0);
+	}
+	mark_area(c, cur, want, STATE_AREA_COMPOSE, 0);
+	r = compose_converge(c, msg, sizeof(msg));
+	if (r == DX_OK) {
+		mark_area(c, cur, want, STATE_AREA_COMPOSE, 1);
+		return step(c, "compose", DX_OK, msg, &t0);
+	}
+	c->failed_step = "compose";
+	log_error("compose failed: %s", msg);
+	status_sub(c->status, "compose", STATUS_ERROR, err_status_code(r),
+	           "%s: %s", err_str(r), msg);
+	events_emit("compose", 1, ms_since(&t0), "compose: %s", err_str(r));
+	return r;
+}
+
 /* Docker answers within `seconds` (the plugin's restart already waited
    for it; this confirms, and catches a daemon that died since). */
 static int docker_answers_within(int seconds)
@@ -506,22 +757,14 @@ static int apply(struct run_ctx *c, const struct state_digests *want,
 	(void)step(c, "docker", DX_OK, "Docker Engine answers on its socket",
 	           &t0);
 
-	/* Registry login and compose arrive with the containers issue; a
-	   settings file that asks for them must not report success. */
-	if (c->settings.n_logins > 0) {
-		log_set_step("login");
-		clock_gettime(CLOCK_MONOTONIC, &t0);
-		r = step(c, "login", DX_ERR_NOT_IMPLEMENTED, "", &t0);
+	log_set_step("login");
+	r = step_login(c, cur, want);
+	if (r != DX_OK)
 		goto out;
-	}
-	if (c->settings.compose_json != NULL && !c->settings.install_only) {
-		log_set_step("compose");
-		clock_gettime(CLOCK_MONOTONIC, &t0);
-		r = step(c, "compose", DX_ERR_NOT_IMPLEMENTED, "", &t0);
+	log_set_step("compose");
+	r = step_compose(c, cur, want);
+	if (r != DX_OK)
 		goto out;
-	}
-	mark_area(c, cur, want, STATE_AREA_LOGIN, 1);
-	mark_area(c, cur, want, STATE_AREA_COMPOSE, 1);
 	r = DX_OK;
 out:
 	log_set_step(c->command);
@@ -586,7 +829,8 @@ static int unchanged_and_healthy(struct run_ctx *c,
 	struct state_digests had;
 
 	return state_read_applied(&c->st, &had) == DX_OK &&
-	       memcmp(&had, want, sizeof(had)) == 0 && docker_healthy();
+	       memcmp(&had, want, sizeof(had)) == 0 && docker_healthy() &&
+	       compose_unchanged(c);
 }
 
 static int finish_unchanged(struct run_ctx *c)
@@ -893,6 +1137,86 @@ static int cmd_update(struct run_ctx *c, char *msg, size_t msgsize)
 	return DX_OK;
 }
 
+/* compose down for the project enable brought up (its name recorded
+   then), named volumes kept; the compose file goes too. */
+static void remove_compose_project(struct run_ctx *c)
+{
+	struct compose_tool tool;
+	struct dx_settings s;
+	struct settings_pair env = { "COMPOSE_PROJECT_NAME", NULL };
+	char path[PATH_MAX], msg[MSG_MAX] = "";
+	char *project = NULL;
+
+	if (read_state_text(c, "compose-project", &project) != DX_OK ||
+	    compose_file_path(path, sizeof(path)) != DX_OK)
+		goto out;
+	memset(&s, 0, sizeof(s));
+	env.value = project;
+	s.compose_env = &env;
+	s.n_compose_env = 1;
+	if (compose_find_tool(&tool, msg, sizeof(msg)) != DX_OK ||
+	    compose_down(&tool, &s, path, msg, sizeof(msg)) != DX_OK)
+		log_warn("compose down for project %s: %s", project, msg);
+	else
+		log_info("compose project %s removed", project);
+	if (unlink(path) != 0 && errno != ENOENT)
+		log_warn("cannot remove %s: %s", path, strerror(errno));
+	if (state_path(&c->st, "compose-project", path, sizeof(path)) ==
+	    DX_OK)
+		(void)unlink(path);
+	if (state_path(&c->st, "compose-fingerprint", path, sizeof(path)) ==
+	    DX_OK)
+		(void)unlink(path);
+out:
+	free(project);
+}
+
+static void logout_all(struct run_ctx *c)
+{
+	char path[PATH_MAX];
+	char *list = NULL, *line, *save = NULL;
+
+	if (read_state_text(c, "logins", &list) != DX_OK)
+		return;
+	for (line = strtok_r(list, "\n", &save); line != NULL;
+	     line = strtok_r(NULL, "\n", &save)) {
+		const char *server = strcmp(line, "-") == 0 ? "" : line;
+
+		registry_logout(server);
+		log_info("logged out of %s", registry_display(server));
+	}
+	free(list);
+	if (state_path(&c->st, "logins", path, sizeof(path)) == DX_OK)
+		(void)unlink(path);
+}
+
+/* The plugin removes what it installed and configured. */
+static void plugin_uninstall(const char *argv0)
+{
+	struct distro_info info;
+	enum dx_distro d;
+	char msg[MSG_MAX] = "", dir[PATH_MAX];
+	struct dx_settings_view view;
+	struct dx_host host;
+	struct loader_plugin lp;
+	int r;
+
+	memset(&lp, 0, sizeof(lp));
+	memset(&view, 0, sizeof(view));
+	r = distro_detect("", &info, &d, msg, sizeof(msg));
+	if (r == DX_OK)
+		r = loader_plugin_dir(argv0, dir, sizeof(dir));
+	if (r == DX_OK) {
+		host_init(&host, &view, "");
+		r = loader_load(d, dir, &host, &lp, msg, sizeof(msg));
+	}
+	if (r == DX_OK)
+		r = lp.plugin->uninstall(lp.state);
+	if (r != DX_OK)
+		log_warn("plugin uninstall: %s", msg[0] ? msg : err_str(r));
+	loader_unload(&lp);
+}
+
 static int cmd_uninstall(struct run_ctx *c, char *msg, size_t msgsize)
 {
 	char path[PATH_MAX];
@@ -925,10 +1249,13 @@ static int cmd_uninstall(struct run_ctx *c, char *msg, size_t msgsize)
 		}
 		lock_fd = wait_for_lock(c, LOCK_WAIT_S);
 	}
-	/* The steps that remove Docker, the compose project and registry
-	   credentials come with the plugins and containers; what the
-	   handler itself created goes now.  Never fails: waagent deletes
-	   the directory anyway. */
+	/* Containers first (they need the engine), then credentials, then
+	   the plugin's packages and configuration.  Never fails: waagent
+	   deletes the directory anyway, and a half-removed VM is reported
+	   in the log. */
+	remove_compose_project(c);
+	logout_all(c);
+	plugin_uninstall(c->argv0);
 	state_forget_applied(&c->st);
 	if (state_path(&c->st, "installed", path, sizeof(path)) == DX_OK)
 		(void)unlink(path);

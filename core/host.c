@@ -57,9 +57,14 @@ static void log_argv(const struct dx_run *run)
    log, and through them the status file. */
 static int host_run(void *ctx, struct dx_run *run)
 {
+	(void)ctx;
+	return host_run_command(run);
+}
+
+int host_run_command(struct dx_run *run)
+{
 	int r;
 
-	(void)ctx;
 	log_argv(run);
 	r = exec_run(run);
 	if (run->output != NULL && run->output_size > 0) {

@@ -12,6 +12,11 @@
 void host_init(struct dx_host *host, const struct dx_settings_view *settings,
                const char *sysroot);
 
+/* What host->run() does, for the core's own commands (docker login,
+   compose): log the argv, run it, redact its output, log a failure with
+   the output's tail. */
+int host_run_command(struct dx_run *run);
+
 /* Where host->progress() lines go besides the log (the handler puts them
    into the transitioning status); NULL for the log only. */
 typedef void (*host_progress_fn)(void *arg, const char *line);

@@ -19,6 +19,7 @@
 #include "settings.h"
 
 #include <cjson/cJSON.h>
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1651,15 +1652,208 @@ static void finish_daemon(struct pctx *c)
 	c->out->daemon_json = print_json(c, c->daemon);
 }
 
+/* ---- the compose definition ------------------------------------------------------ */
+
+/* Compose's own rule for service names (compose v2 refuses others). */
+static int valid_service_name(const char *name)
+{
+	size_t i;
+
+	if (name == NULL || !isalnum((unsigned char)name[0]))
+		return 0;
+	for (i = 1; name[i] != '\0'; i++)
+		if (!isalnum((unsigned char)name[i]) && name[i] != '_' &&
+		    name[i] != '-' && name[i] != '.')
+			return 0;
+	return i <= 63;
+}
+
+/* Keys the modern form has at its top level; one of them (or "x-"
+   extensions) means the definition is not the v1 form. */
+static int is_modern_key(const char *k)
+{
+	static const char *const keys[] = {
+		"services", "version", "volumes", "networks", "configs",
+		"secrets", "name", "include"
+	};
+	size_t i;
+
+	for (i = 0; i < N_ELEMS(keys); i++)
+		if (strcmp(k, keys[i]) == 0)
+			return 1;
+	return strncmp(k, "x-", 2) == 0;
+}
+
+static void check_service(struct pctx *c, const cJSON *svc, const char *path)
+{
+	const cJSON *image;
+
+	if (!cJSON_IsObject(svc)) {
+		add_error(c, "%s: expected a service (an object), got %s", path,
+		          type_name(svc));
+		return;
+	}
+	image = cJSON_GetObjectItemCaseSensitive(svc, "image");
+	if (image != NULL && (!cJSON_IsString(image) ||
+	                      image->valuestring[0] == '\0'))
+		add_error(c, "%s.image: expected an image name (a non-empty "
+		          "string), got %s", path, type_name(image));
+	else if (image == NULL &&
+	         cJSON_GetObjectItemCaseSensitive(svc, "build") == NULL)
+		add_error(c, "%s: a service needs an image (e.g. \"image\": "
+		          "\"nginx:1.27\")", path);
+}
+
+/* Check every service and collect the names (the handler verifies each
+   one through the Engine API).  `prefix` is the key path of the object
+   holding the services. */
+static void collect_services(struct pctx *c, const cJSON *services,
+                             const char *prefix)
+{
+	const cJSON *svc;
+	size_t n = 0, errors_before = c->rep->n_errors;
+
+	cJSON_ArrayForEach(svc, services) {
+		char shown[SHOW_MAX * 4 + 8], sub[PATH_SIZE];
+
+		show(svc->string, 0, shown, sizeof(shown));
+		join(sub, sizeof(sub), prefix, shown);
+		if (!valid_service_name(svc->string)) {
+			add_error(c, "%s: a service name has letters, digits, "
+			          "'_', '-' and '.', starts with a letter or "
+			          "digit, and is at most 63 long", sub);
+			continue;
+		}
+		check_service(c, svc, sub);
+		n++;
+	}
+	if (n == 0 && c->rep->n_errors == errors_before)
+		add_error(c, "%s: no services", prefix);
+	if (c->rep->n_errors > errors_before)
+		return;
+	c->out->compose_services = calloc(n + 1, sizeof(char *));
+	if (c->out->compose_services == NULL) {
+		c->nomem = 1;
+		return;
+	}
+	cJSON_ArrayForEach(svc, services) {
+		char *name = dup_or_flag(c, svc->string);
+
+		if (name == NULL)
+			return;
+		c->out->compose_services[c->out->n_compose_services++] = name;
+	}
+}
+
+/* One v1 service in the modern form: the keys that v1 spelled
+   differently are renamed (net, log_driver, log_opt), order kept. */
+static cJSON *modern_service(const cJSON *v1)
+{
+	cJSON *svc = cJSON_CreateObject(), *logging = NULL;
+	const cJSON *k;
+
+	if (svc == NULL)
+		return NULL;
+	cJSON_ArrayForEach(k, v1) {
+		cJSON *copy = cJSON_Duplicate(k, 1);
+		const char *name = k->string;
+
+		if (copy == NULL)
+			goto fail;
+		if (strcmp(name, "log_driver") == 0 ||
+		    strcmp(name, "log_opt") == 0) {
+			if (logging == NULL &&
+			    (logging = cJSON_AddObjectToObject(svc, "logging")) ==
+			            NULL) {
+				cJSON_Delete(copy);
+				goto fail;
+			}
+			cJSON_AddItemToObject(logging, name[4] == 'd' ? "driver"
+			                                             : "options",
+			                      copy);
+		} else {
+			cJSON_AddItemToObject(svc, strcmp(name, "net") == 0
+			                              ? "network_mode" : name,
+			                      copy);
+		}
+	}
+	return svc;
+fail:
+	cJSON_Delete(svc);
+	return NULL;
+}
+
+/* {"services": {...}} from the v1 form (services at the top level). */
+static cJSON *modern_from_v1(const cJSON *v1)
+{
+	cJSON *root = cJSON_CreateObject(), *services;
+	const cJSON *svc;
+
+	if (root == NULL ||
+	    (services = cJSON_AddObjectToObject(root, "services")) == NULL)
+		goto fail;
+	cJSON_ArrayForEach(svc, v1) {
+		cJSON *m = modern_service(svc);
+
+		if (m == NULL)
+			goto fail;
+		cJSON_AddItemToObject(services, svc->string, m);
+	}
+	return root;
+fail:
+	cJSON_Delete(root);
+	return NULL;
+}
+
+static int compose_is_modern(const cJSON *compose)
+{
+	const cJSON *k;
+
+	cJSON_ArrayForEach(k, compose)
+		if (is_modern_key(k->string))
+			return 1;
+	return 0;
+}
+
+/* Both forms become the modern one, which every compose tool that
+   understands the Compose Specification reads (v2, and v1 from 1.27);
+   the handler adds a version key for older v1 tools. */
 static void finish_compose(struct pctx *c)
 {
+	const cJSON *services;
+	cJSON *modern;
+	size_t errors_before;
+
 	if (c->compose == NULL || c->compose->child == NULL)
 		return;  /* {} is "no compose", as in the original */
 	if (c->out->install_only) {
 		add_warning(c, "compose: ignored because installonly is true");
 		return;
 	}
-	c->out->compose_json = print_json(c, c->compose);
+	if (!compose_is_modern(c->compose)) {
+		errors_before = c->rep->n_errors;
+		collect_services(c, c->compose, "compose");
+		if (c->rep->n_errors > errors_before || c->nomem)
+			return;
+		modern = modern_from_v1(c->compose);
+		if (modern == NULL) {
+			c->nomem = 1;
+			return;
+		}
+		c->out->compose_json = print_json(c, modern);
+		cJSON_Delete(modern);
+		return;
+	}
+	services = cJSON_GetObjectItemCaseSensitive(c->compose, "services");
+	if (!cJSON_IsObject(services)) {
+		add_error(c, "compose.services: expected an object of services, "
+		          "got %s", type_name(services));
+		return;
+	}
+	errors_before = c->rep->n_errors;
+	collect_services(c, services, "compose.services");
+	if (c->rep->n_errors == errors_before && !c->nomem)
+		c->out->compose_json = print_json(c, c->compose);
 }
 
 static void finish_compose_env(struct pctx *c)
@@ -1848,6 +2042,9 @@ void settings_free(struct dx_settings *s)
 	free(s->no_proxy);
 	free_strings(s->users, s->n_users);
 	free(s->compose_json);
+	for (i = 0; i < s->n_compose_services; i++)
+		free(s->compose_services[i]);
+	free(s->compose_services);
 	for (i = 0; i < s->n_compose_env; i++) {
 		free(s->compose_env[i].name);
 		free(s->compose_env[i].value);

@@ -88,8 +88,13 @@ struct dx_settings {
 	char **users;                   /* docker.users */
 	size_t n_users;
 	/* public: the rest */
-	char *compose_json;             /* compose, JSON text in original key
+	char *compose_json;             /* compose in the modern form
+	                                   ({"services": ...}; the v1 form is
+	                                   wrapped, its net/log_driver/log_opt
+	                                   renamed), JSON text in original key
 	                                   order; NULL when absent or empty */
+	char **compose_services;        /* the service names, in order */
+	size_t n_compose_services;
 	struct settings_pair *compose_env;  /* compose-environment, with the
 	                                       defaults filled in */
 	size_t n_compose_env;

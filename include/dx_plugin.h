@@ -79,6 +79,13 @@ enum dx_err {
 	DX_ERR_DECRYPT_FORMAT = 24,     /* malformed envelope or base64 */
 	DX_ERR_DECRYPT_ALGORITHM = 25,  /* unsupported algorithm (names the OID) */
 	DX_ERR_DAEMON_DOWN = 26,        /* the Docker Engine does not answer */
+	DX_ERR_LOGIN_DENIED = 27,       /* a registry refused the credentials */
+	DX_ERR_REGISTRY = 28,           /* a registry could not be reached */
+	DX_ERR_COMPOSE = 29,            /* compose refused or failed the project */
+	DX_ERR_SERVICE_FAILED = 30,     /* a compose service is not running
+	                                   (exited non-zero, crash-looping) */
+	DX_ERR_IMAGE_PULL = 31,         /* an image does not exist or may not
+	                                   be pulled */
 	DX_ERR__COUNT                   /* keep last; not a code */
 };
 
@@ -232,7 +239,8 @@ struct dx_plugin {
  *   install, configure, restart, stop, uninstall}; struct dx_host {log, run,
  *   write_file, download, settings}; struct dx_run; struct
  *   dx_settings_view; struct dx_probe; enum dx_err codes 0-26 (21-25:
- *   protected settings; 26: the engine does not answer); dx_host gained
+ *   protected settings; 26: the engine does not answer; 27-31:
+ *   registries, compose and containers); dx_host gained
  *   progress, now_ms, sleep_ms, docker_ping; dx_settings_view carries the
  *   TLS PEM texts (tls_ca, tls_cert, tls_key) and
  *   allow_unauthenticated_port.

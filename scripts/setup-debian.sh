@@ -12,6 +12,11 @@ packages=(
 	libcunit1-dev valgrind binutils
 	# a private Docker Engine for the handler tests
 	docker.io curl procps python3
+	# containers: compose v1, a registry with a password, a busybox image
+	# built from nothing (Docker Hub is not reachable from test machines)
+	docker-compose docker-registry apache2-utils busybox-static
+	# the systemd "VM" testbed (tests/testbed): a Debian root filesystem
+	debootstrap
 	# envelopes made like the platform's, for the protected-settings tests
 	openssl
 	# libFuzzer for the decoder's fuzz run in make check

@@ -478,7 +478,7 @@ static const struct warn_row warn_rows[] = {
 	{ "composeup", "{'composeup':{'web':{'image':'nginx'}}}", NULL,
 	  "composeup is deprecated (a key of the MS Open Tech extension 0.6); "
 	  "use compose" },
-	{ "composeup and compose", "{'composeup':{'a':{}},'compose':{'b':{}}}",
+	{ "composeup and compose", "{'composeup':{'a':{'image':'a'}},'compose':{'b':{'image':'b'}}}",
 	  NULL, "composeup: ignored: compose is given too, and the new key "
 	  "wins" },
 	{ "installonly", "{'installonly':'true'}", NULL,
@@ -554,11 +554,11 @@ static void test_legacy_values(void)
 	struct settings_report rep;
 
 	CU_ASSERT_EQUAL(parts("{'docker':{'port':2376},'dockerport':'4243',"
-	                      "'composeup':{'old':{}},'compose':{'new':{}}}",
+	                      "'composeup':{'old':{'image':'o'}},'compose':{'new':{'image':'n'}}}",
 	                      "{" CERTS ",'server-cert':'" J_CA "'}", &s, &rep),
 	                DX_OK);
 	CU_ASSERT_EQUAL(s.port, 2376);
-	STR_EQ(s.compose_json, "{\"new\":{}}");
+	STR_EQ(s.compose_json, "{\"services\":{\"new\":{\"image\":\"n\"}}}");
 	STR_EQ(s.cert_cert, PEM_CERT "\n");
 	settings_free(&s);
 	settings_report_free(&rep);
@@ -647,7 +647,7 @@ static void test_case_insensitive(void)
 
 	CU_ASSERT_EQUAL(parts("{'Docker':{'PORT':'2376','Options':['-D'],"
 	                      "'SOURCE':'Distro','Daemon':{'Log-Level':'warn'}},"
-	                      "'COMPOSE':{'Web':{'Image':'nginx'}},"
+	                      "'COMPOSE':{'Web':{'image':'nginx','Labels':{'A':'b'}}},"
 	                      "'Azure-Environment':'azurechinacloud'}",
 	                      "{'CERTS':{'CA':'" J_CA "','Cert':'" J_CERT "',"
 	                      "'KEY':'" J_KEY "'},'Login':{'UserName':'u',"
@@ -658,9 +658,11 @@ static void test_case_insensitive(void)
 	CU_ASSERT_EQUAL(s.source, DX_SOURCE_DISTRO);
 	CU_ASSERT_EQUAL(s.china_cloud, 1);
 	CU_ASSERT_EQUAL(s.n_logins, 1);
-	/* Content passed through is not touched. */
+	/* Content passed through is not touched (compose only gains the
+	   modern form's services level). */
 	STR_EQ(s.daemon_json, "{\"Log-Level\":\"warn\"}");
-	STR_EQ(s.compose_json, "{\"Web\":{\"Image\":\"nginx\"}}");
+	STR_EQ(s.compose_json, "{\"services\":{\"Web\":{\"image\":\"nginx\","
+	       "\"Labels\":{\"A\":\"b\"}}}}");
 	settings_free(&s);
 	settings_report_free(&rep);
 }
@@ -672,12 +674,13 @@ static void test_compose_order(void)
 
 	CU_ASSERT_EQUAL(parts("{'compose':{'zeta':{'image':'z','ports':["
 	                      "'2:2','1:1']},'alpha':{'image':'a'},'mid':"
-	                      "{'environment':{'Z':'1','A':'2'}}}}", NULL, &s,
+	                      "{'image':'m','environment':{'Z':'1','A':'2'}}}}", NULL, &s,
 	                      &rep), DX_OK);
 	STR_EQ(s.compose_json,
-	                       "{\"zeta\":{\"image\":\"z\",\"ports\":[\"2:2\","
-	                       "\"1:1\"]},\"alpha\":{\"image\":\"a\"},\"mid\":"
-	                       "{\"environment\":{\"Z\":\"1\",\"A\":\"2\"}}}");
+	                       "{\"services\":{\"zeta\":{\"image\":\"z\","
+	                       "\"ports\":[\"2:2\",\"1:1\"]},\"alpha\":"
+	                       "{\"image\":\"a\"},\"mid\":{\"image\":\"m\","
+	                       "\"environment\":{\"Z\":\"1\",\"A\":\"2\"}}}}");
 	settings_free(&s);
 	settings_report_free(&rep);
 }
@@ -1395,9 +1398,9 @@ static void test_readme_example(void)
 	CU_ASSERT_EQUAL_FATAL(s.n_options, 2);
 	STR_EQ(s.options[1], "--dns=8.8.8.8");
 	STR_EQ(s.compose_json,
-	                       "{\"cache\":{\"image\":\"memcached\",\"ports\":"
-	                       "[\"11211:11211\"]},\"web\":{\"image\":\"ghost\","
-	                       "\"ports\":[\"80:2368\"]}}");
+	                       "{\"services\":{\"cache\":{\"image\":\"memcached\","
+	                       "\"ports\":[\"11211:11211\"]},\"web\":{\"image\":"
+	                       "\"ghost\",\"ports\":[\"80:2368\"]}}}");
 	STR_EQ(env_get(s.compose_env, s.n_compose_env,
 	                               "COMPOSE_PROJECT_NAME"), "blog");
 	STR_EQ(env_get(s.compose_env, s.n_compose_env,
@@ -1448,8 +1451,8 @@ static void test_blog_example(void)
 	                                    &rep), DX_OK);
 	CU_ASSERT_EQUAL(s.port, 0);
 	CU_ASSERT_EQUAL(s.n_options, 2);
-	CU_ASSERT(strncmp(s.compose_json, "{\"monitoring\":{\"image\":"
-	                  "\"google/cadvisor\"", 39) == 0);
+	CU_ASSERT(strncmp(s.compose_json, "{\"services\":{\"monitoring\":"
+	                  "{\"image\":\"google/cadvisor\"", 52) == 0);
 	CU_ASSERT_EQUAL(s.n_logins, 1);
 	CU_ASSERT(has(rep.warnings, rep.n_warnings,
 	              "login.email is ignored: Docker removed --email in 17.06"));
