@@ -16,11 +16,13 @@
 #include <mbedtls/platform_util.h>
 
 #include "engine.h"
+#include "err.h"
 #include "exec.h"
 #include "fileio.h"
 #include "host.h"
 #include "log.h"
 #include "redact.h"
+#include "status.h"
 
 #define COMPOSE_OUTPUT_MAX 8192
 #define COMPOSE_PULL_TIMEOUT_MS (20u * 60u * 1000u)
@@ -31,6 +33,9 @@
 #define COMPOSE_RETRY_MAX_MS 30000u
 #define COMPOSE_RETRY_TOTAL_MS 60000u
 #define COMPOSE_LOG_LINES 10u
+/* Up to this many services get a substatus each; beyond it, only the
+   failed ones and a summary (the status file stays small). */
+#define COMPOSE_SUBSTATUS_EACH 20u
 /* Variables a test (or a VM with a non-default engine) sets for us and
    that compose and docker must see; nothing else is inherited. */
 static const char *const passed_through[] = { "DOCKER_HOST", "DOCKER_CONFIG" };
@@ -228,10 +233,7 @@ int compose_write(const char *path, const char *text)
 
 /* ---- running compose -------------------------------------------------------------- */
 
-struct env_list {
-	char **items;
-	size_t n;
-};
+static int env_build(const struct dx_settings *s, struct env_list *e);
 
 static void env_free(struct env_list *e)
 {
@@ -244,6 +246,16 @@ static void env_free(struct env_list *e)
 	free(e->items);
 	e->items = NULL;
 	e->n = 0;
+}
+
+void compose_environment_free(struct env_list *e)
+{
+	env_free(e);
+}
+
+int compose_environment(const struct dx_settings *s, struct env_list *e)
+{
+	return env_build(s, e);
 }
 
 static int env_add(struct env_list *e, const char *name, const char *value)
@@ -672,4 +684,34 @@ int compose_fingerprint(const char *socket, const struct dx_settings *s,
 	}
 	free(list);
 	return r;
+}
+
+/* ---- the report ---------------------------------------------------------------------------- */
+
+void compose_report(struct status_report *st, const struct compose_result *res,
+                    size_t n)
+{
+	size_t i, failed = 0;
+
+	for (i = 0; i < n; i++) {
+		int ok = res[i].err == DX_OK;
+		char name[160];
+
+		failed += !ok;
+		if (ok && n > COMPOSE_SUBSTATUS_EACH)
+			continue;
+		snprintf(name, sizeof(name), "service %s", res[i].service);
+		status_sub(st, name, ok ? STATUS_SUCCESS : STATUS_ERROR,
+		           ok ? 0 : err_status_code(res[i].err), "%s (%s)",
+		           res[i].detail, res[i].image[0] ? res[i].image : "-");
+		if (ok)
+			log_info("service %s: %s", res[i].service, res[i].detail);
+		else
+			log_error("service %s: %s", res[i].service,
+			          res[i].detail);
+	}
+	if (n > COMPOSE_SUBSTATUS_EACH)
+		status_sub(st, "services", failed ? STATUS_ERROR : STATUS_SUCCESS,
+		           failed ? err_status_code(DX_ERR_SERVICE_FAILED) : 0,
+		           "%zu of %zu services running", n - failed, n);
 }

@@ -30,6 +30,18 @@ int compose_file_path(char *out, size_t outsize);
    "compose"). */
 const char *compose_project(const struct dx_settings *s);
 
+/* The compose process's environment: compose-environment, then the
+   protected environment (a name in both gets the protected value, once),
+   then DOCKER_HOST and DOCKER_CONFIG when the handler has them.  Items
+   are "NAME=VALUE", NULL-terminated; free (and wipe) with
+   compose_environment_free(). */
+struct env_list {
+	char **items;
+	size_t n;
+};
+int compose_environment(const struct dx_settings *s, struct env_list *e);
+void compose_environment_free(struct env_list *e);
+
 /* `docker compose` when the plugin answers, else docker-compose.
    DX_ERR_EXEC with a message when neither is there. */
 int compose_find_tool(struct compose_tool *t, char *msg, size_t msgsize);
@@ -75,6 +87,12 @@ struct compose_result {
 int compose_verify(const char *socket, const struct dx_settings *s,
                    unsigned settle_ms, unsigned max_ms,
                    struct compose_result **res, size_t *n);
+
+struct status_report;
+/* One substatus per service (up to 20 services; beyond that only the
+   failed ones and a "N of M services running" summary) and a log line. */
+void compose_report(struct status_report *st,
+                    const struct compose_result *res, size_t n);
 
 /* "svc=hash\n" per service, from the running containers: what the
    handler records after a verified up and compares on the next enable

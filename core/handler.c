@@ -78,9 +78,6 @@
    checks that are still starting get up to the second bound. */
 #define COMPOSE_SETTLE_MS 3000u
 #define COMPOSE_HEALTH_MAX_MS 120000u
-/* Up to this many services get a substatus each; beyond it, only the
-   failed ones and a summary (the status file stays small). */
-#define COMPOSE_SUBSTATUS_EACH 20u
 #define FINGERPRINT_MAX (64u * 1024u)
 
 struct run_ctx {
@@ -544,35 +541,6 @@ static int compose_unchanged(const struct run_ctx *c)
 	return same;
 }
 
-static void service_substatus(struct run_ctx *c,
-                              const struct compose_result *res, size_t n)
-{
-	size_t i, failed = 0;
-
-	for (i = 0; i < n; i++) {
-		int ok = res[i].err == DX_OK;
-		char name[160];
-
-		failed += !ok;
-		if (ok && n > COMPOSE_SUBSTATUS_EACH)
-			continue;
-		snprintf(name, sizeof(name), "service %s", res[i].service);
-		status_sub(c->status, name, ok ? STATUS_SUCCESS : STATUS_ERROR,
-		           ok ? 0 : err_status_code(res[i].err), "%s (%s)",
-		           res[i].detail, res[i].image[0] ? res[i].image : "-");
-		if (ok)
-			log_info("service %s: %s", res[i].service, res[i].detail);
-		else
-			log_error("service %s: %s", res[i].service,
-			          res[i].detail);
-	}
-	if (n > COMPOSE_SUBSTATUS_EACH)
-		status_sub(c->status, "services", failed ? STATUS_ERROR
-		                                         : STATUS_SUCCESS,
-		           failed ? err_status_code(DX_ERR_SERVICE_FAILED) : 0,
-		           "%zu of %zu services running", n - failed, n);
-}
-
 static int fingerprint_record(struct run_ctx *c)
 {
 	char *fp = malloc(FINGERPRINT_MAX);
@@ -618,7 +586,7 @@ static int compose_converge(struct run_ctx *c, char *msg, size_t msgsize)
 		goto out;
 	r = compose_verify(docker_socket(), &c->settings, COMPOSE_SETTLE_MS,
 	                   COMPOSE_HEALTH_MAX_MS, &res, &n);
-	service_substatus(c, res, n);
+	compose_report(c->status, res, n);
 	if (r == DX_OK) {
 		r = fingerprint_record(c);
 		snprintf(msg, msgsize, "%zu service%s running (%s)", n,

@@ -25,6 +25,7 @@ void test_seq_register(void);
 void test_state_register(void);
 void test_host_register(void);
 void test_secrets_register(void);
+void test_compose_register(void);
 
 static void (*const registrations[])(void) = {
 	test_err_register,
@@ -43,6 +44,7 @@ static void (*const registrations[])(void) = {
 	test_state_register,
 	test_host_register,
 	test_secrets_register,
+	test_compose_register,
 };
 
 int main(int argc, char **argv)
