@@ -416,25 +416,46 @@ static int run_with_retry(const struct compose_tool *t,
 	return r;
 }
 
+/* Every image the definition names is on the VM already. */
+static int images_present(const char *socket, const struct dx_settings *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->n_compose_services; i++)
+		if (s->compose_images[i] != NULL &&
+		    !engine_image_present(socket, s->compose_images[i]))
+			return 0;
+	return 1;
+}
+
 int compose_up(const struct compose_tool *t, const struct dx_settings *s,
-               const char *file, char *msg, size_t msgsize)
+               const char *socket, const char *file, char *msg,
+               size_t msgsize)
 {
 	static const char *const pull[] = { "pull", NULL };
 	static const char *const up[] = { "up", "-d", "--remove-orphans",
 		                          NULL };
+	char out[COMPOSE_OUTPUT_MAX];
 	int r;
 
 	log_env_names(s);
-	r = run_with_retry(t, s, file, pull, COMPOSE_PULL_TIMEOUT_MS, msg,
-	                   msgsize);
-	/* A registry still unreachable after the retries is not the end:
-	   the images may be on the VM from an earlier run, and `up` finds
-	   out. */
-	if (r == DX_ERR_REGISTRY)
-		log_warn("compose pull: %s; trying up with the local images",
-		         msg);
-	else if (r != DX_OK)
-		return r;
+	if (!images_present(socket, s)) {
+		/* Something must come from a registry: wait out its hiccups. */
+		r = run_with_retry(t, s, file, pull, COMPOSE_PULL_TIMEOUT_MS,
+		                   msg, msgsize);
+	} else {
+		/* Everything is here; one pull refreshes moving tags, and a
+		   registry that does not answer does not hold up the VM. */
+		out[0] = '\0';
+		r = run_compose(t, s, file, pull, COMPOSE_PULL_TIMEOUT_MS, out,
+		                sizeof(out));
+		tail_line(out, 300, msg, msgsize);
+	}
+	/* A failed pull is not the end: `up` tells a missing image from one
+	   the VM has (an earlier run's, or one baked into the VM image). */
+	if (r != DX_OK)
+		log_warn("compose pull failed (%s); trying up with the local "
+		         "images", err_str(classify(msg, r)));
 	return run_with_retry(t, s, file, up, COMPOSE_UP_TIMEOUT_MS, msg,
 	                      msgsize);
 }

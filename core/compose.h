@@ -59,11 +59,14 @@ int compose_render(const char *modern_json, const struct compose_tool *t,
 /* Write the rendered file (directory 0700, file 0600, atomic). */
 int compose_write(const char *path, const char *text);
 
-/* pull, then up -d --remove-orphans; transient registry failures are
-   retried with backoff inside a bound.  On failure `msg` says what went
-   wrong (the last lines of compose's output, redacted). */
+/* pull, then up -d --remove-orphans.  Transient registry failures are
+   retried with backoff inside a bound while some image is missing on the
+   VM (asked through the engine on `socket`); a failed pull still goes on
+   to `up`, which decides.  On failure `msg` says what went wrong (the
+   last bytes of compose's output, redacted). */
 int compose_up(const struct compose_tool *t, const struct dx_settings *s,
-               const char *file, char *msg, size_t msgsize);
+               const char *socket, const char *file, char *msg,
+               size_t msgsize);
 
 /* down --remove-orphans (named volumes are kept). */
 int compose_down(const struct compose_tool *t, const struct dx_settings *s,

@@ -220,6 +220,37 @@ int engine_inspect(const char *socket, struct engine_container *c)
 	return r;
 }
 
+int engine_image_present(const char *socket, const char *name)
+{
+	char enc[1024], path[1200];
+	char *body = NULL;
+	size_t len, i, n = 0;
+	int r;
+
+	/* The name keeps its '/' and ':' (the API's route takes them);
+	   everything else outside the unreserved set is encoded. */
+	for (i = 0; name[i] != '\0'; i++) {
+		char one[2] = { name[i], '\0' }, piece[4];
+
+		if (name[i] == '/' || name[i] == ':')
+			memcpy(piece, one, sizeof(one));
+		else if (url_encode(one, piece, sizeof(piece)) != 0)
+			return 0;
+		if (n + strlen(piece) >= sizeof(enc))
+			return 0;
+		memcpy(enc + n, piece, strlen(piece));
+		n += strlen(piece);
+	}
+	enc[n] = '\0';
+	if (n == 0 || snprintf(path, sizeof(path), "/images/%s/json", enc) >=
+	                      (int)sizeof(path))
+		return 0;
+	r = http_unix_get(socket, path, ENGINE_TIMEOUT_MS, ENGINE_INSPECT_MAX,
+	                  &body, &len);
+	free(body);
+	return r == DX_OK;
+}
+
 /* A container without a TTY sends its logs in frames: one byte stream
    type (0-2), three zero bytes, a big-endian length, the data.  With a
    TTY the bytes come raw. */

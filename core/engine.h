@@ -46,6 +46,10 @@ int engine_list_project(const char *socket, const char *project,
    restart policy) and refresh its state. */
 int engine_inspect(const char *socket, struct engine_container *c);
 
+/* 1 when the engine has image `name` (GET /images/NAME/json answers),
+   0 when not or when it cannot say. */
+int engine_image_present(const char *socket, const char *name);
+
 /* The last `lines` lines of the container's stdout and stderr, as text
    (the stream's 8-byte frame headers removed), NUL-terminated. */
 int engine_logs_tail(const char *socket, const char *id, unsigned lines,

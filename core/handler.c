@@ -581,7 +581,8 @@ static int compose_converge(struct run_ctx *c, char *msg, size_t msgsize)
 		goto out;
 	}
 	write_state_text(c, "compose-project", compose_project(&c->settings));
-	r = compose_up(&tool, &c->settings, path, msg, msgsize);
+	r = compose_up(&tool, &c->settings, docker_socket(), path, msg,
+	               msgsize);
 	if (r != DX_OK)
 		goto out;
 	r = compose_verify(docker_socket(), &c->settings, COMPOSE_SETTLE_MS,

@@ -1732,16 +1732,26 @@ static void collect_services(struct pctx *c, const cJSON *services,
 	if (c->rep->n_errors > errors_before)
 		return;
 	c->out->compose_services = calloc(n + 1, sizeof(char *));
-	if (c->out->compose_services == NULL) {
+	c->out->compose_images = calloc(n + 1, sizeof(char *));
+	if (c->out->compose_services == NULL ||
+	    c->out->compose_images == NULL) {
 		c->nomem = 1;
 		return;
 	}
 	cJSON_ArrayForEach(svc, services) {
+		const cJSON *image =
+			cJSON_GetObjectItemCaseSensitive(svc, "image");
+		size_t i = c->out->n_compose_services;
 		char *name = dup_or_flag(c, svc->string);
 
 		if (name == NULL)
 			return;
-		c->out->compose_services[c->out->n_compose_services++] = name;
+		c->out->compose_services[i] = name;
+		c->out->n_compose_services++;
+		if (cJSON_IsString(image) &&
+		    (c->out->compose_images[i] =
+		             dup_or_flag(c, image->valuestring)) == NULL)
+			return;
 	}
 }
 
@@ -2042,9 +2052,12 @@ void settings_free(struct dx_settings *s)
 	free(s->no_proxy);
 	free_strings(s->users, s->n_users);
 	free(s->compose_json);
-	for (i = 0; i < s->n_compose_services; i++)
+	for (i = 0; i < s->n_compose_services; i++) {
 		free(s->compose_services[i]);
+		free(s->compose_images[i]);
+	}
 	free(s->compose_services);
+	free(s->compose_images);
 	for (i = 0; i < s->n_compose_env; i++) {
 		free(s->compose_env[i].name);
 		free(s->compose_env[i].value);

@@ -94,6 +94,8 @@ struct dx_settings {
 	                                   renamed), JSON text in original key
 	                                   order; NULL when absent or empty */
 	char **compose_services;        /* the service names, in order */
+	char **compose_images;          /* each one's image, NULL when it is
+	                                   built instead */
 	size_t n_compose_services;
 	struct settings_pair *compose_env;  /* compose-environment, with the
 	                                       defaults filled in */

@@ -260,6 +260,15 @@ enable 7
 check "one-shot service exited 0: success, the crash-looping one removed" \
 	"$([[ $st == success* && $st == *"service migrate: success 0 completed"* ]] && [ -z "$(docker ps -aq --filter label=com.docker.compose.service=crasher)" ]; echo $?)" "$st"
 
+# ---- an image only on the VM (baked into the VM image, say): no registry needed ----------------
+docker pull -q "$image" >/dev/null 2>&1 || true
+docker tag "$image" dxlocal/only:1
+localonly="{\"services\": {\"web\": {\"image\": \"$image\", \"command\": $web_cmd, \"environment\": [\"APP_SECRET\"], \"ports\": [\"127.0.0.1:$web_port:8080\"]}, \"local\": {\"image\": \"dxlocal/only:1\", \"command\": [\"sleep\", \"3600\"]}}}"
+settings 8 "{\"compose\": $localonly}" "$protected_ok"
+t0=$(date +%s%3N); enable 8; t1=$(date +%s%3N)
+check "an image only on the VM: success without waiting for a registry ($((t1 - t0)) ms)" \
+	"$([[ $st == success* && $st == *"service local: success 0 running"* ]] && [ $((t1 - t0)) -lt 45000 ]; echo $?)" "$st"
+
 # ---- secrets: nowhere but where they belong ---------------------------------------------------------
 leak=$(grep -rl -e "$secret" -e "$reg_pass" "$logdir" "$ext/status" "$work/state" "$work/compose" 2>/dev/null)
 check "protected values are in no log, status, event, state or compose file" "$([ -z "$leak" ]; echo $?)" "$leak"
