@@ -24,6 +24,7 @@
 
 #include "handler.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -379,6 +380,60 @@ static void fill_view(const struct dx_settings *s, struct dx_settings_view *v)
 	v->allow_unauthenticated_port = s->allow_unauthenticated_port;
 }
 
+/* The VM's provisioned admin user: <UserName> in the ovf-env.xml that
+   waagent keeps in its library directory (<configFolder>/../..), with or
+   without a namespace prefix.  "" when there is none; a warning, not an
+   error (the original failed the whole enable on it). */
+static void admin_user(const struct run_ctx *c, char *out, size_t outsize)
+{
+	char path[PATH_MAX];
+	char *xml = NULL;
+	const char *p, *start, *end;
+	size_t len, i;
+
+	out[0] = '\0';
+	if (snprintf(path, sizeof(path), "%s/../../ovf-env.xml",
+	             c->env.config_folder) >= (int)sizeof(path) ||
+	    fileio_read_all(path, ENV_FILE_MAX, &xml, &len) != DX_OK) {
+		log_warn("no ovf-env.xml next to waagent's files: the admin "
+		         "user is not added to the docker group");
+		return;
+	}
+	p = strstr(xml, "UserName>");
+	start = p != NULL ? p + strlen("UserName>") : NULL;
+	end = start != NULL ? strchr(start, '<') : NULL;
+	len = end != NULL ? (size_t)(end - start) : 0;
+	for (i = 0; i < len; i++)
+		if (!isalnum((unsigned char)start[i]) && start[i] != '_' &&
+		    start[i] != '-' && start[i] != '.')
+			len = 0;
+	if (len == 0 || len >= outsize || len > 32 ||
+	    start[0] == '-')
+		log_warn("ovf-env.xml names no usable admin user: it is not "
+		         "added to the docker group");
+	else
+		snprintf(out, outsize, "%.*s", (int)len, start);
+	free(xml);
+}
+
+/* docker.users plus the admin user, each once. */
+static size_t group_members(const struct run_ctx *c, const char *admin,
+                            const char **out, size_t max)
+{
+	size_t n = 0, i;
+	int admin_listed = admin[0] == '\0';
+
+	for (i = 0; i < c->settings.n_users && n < max; i++) {
+		out[n++] = c->settings.users[i];
+		if (strcmp(c->settings.users[i], admin) == 0)
+			admin_listed = 1;
+	}
+	if (!admin_listed && n < max)
+		out[n++] = admin;
+	out[n] = NULL;
+	return n;
+}
+
 static long ms_since(const struct timespec *t0)
 {
 	struct timespec t1;
@@ -662,6 +717,8 @@ static int apply(struct run_ctx *c, const struct state_digests *want,
 	struct dx_host host;
 	struct loader_plugin lp;
 	struct timespec t0;
+	char admin[64];
+	const char *members[SETTINGS_MAX_USERS + 2];
 	int daemon_changed, healthy, r;
 
 	memset(&lp, 0, sizeof(lp));
@@ -670,6 +727,10 @@ static int apply(struct run_ctx *c, const struct state_digests *want,
 		r = loader_plugin_dir(c->argv0, dir, sizeof(dir));
 	if (r == DX_OK) {
 		fill_view(&c->settings, &view);
+		admin_user(c, admin, sizeof(admin));
+		view.n_users = group_members(c, admin, members,
+		                             sizeof(members) / sizeof(members[0]) - 1);
+		view.users = members;
 		host_init(&host, &view, "");
 		r = loader_load(d, dir, &host, &lp, msg, sizeof(msg));
 	}

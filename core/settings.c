@@ -1101,6 +1101,11 @@ static void on_users(struct pctx *c, const cJSON *v, const char *path)
 		char sub[PATH_SIZE];
 
 		snprintf(sub, sizeof(sub), "%s[%zu]", path, i++);
+		if (i > SETTINGS_MAX_USERS) {
+			add_error(c, "%s: at most %d users", path,
+			          SETTINGS_MAX_USERS);
+			return;
+		}
 		if (!cJSON_IsString(e) || !valid_user_name(e->valuestring))
 			expect_error(c, sub, "a user name (lower-case letters, "
 			             "digits, _ and -, at most 32 characters)",

@@ -57,6 +57,9 @@ void settings_report_free(struct settings_report *rep);
 
 /* ---- the settings ------------------------------------------------------------- */
 
+/* docker.users entries accepted (a docker group is not a user database). */
+#define SETTINGS_MAX_USERS 64
+
 struct settings_pair {
 	char *name;
 	char *value;

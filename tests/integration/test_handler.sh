@@ -358,6 +358,23 @@ check "uninstall stops the running worker and returns ($((t1 - t0)) ms)" \
 	"$out" "calls: $(calls)"
 run install 61
 
+# ---- the admin user from ovf-env.xml joins docker.users ------------------------------------------------
+printf '<?xml version="1.0"?>\n<ns0:Environment xmlns:ns0="http://schemas.dmtf.org/ovf/environment/1"><ns1:ProvisioningSection><ns1:LinuxProvisioningConfigurationSet><ns1:UserName>azureuser</ns1:UserName></ns1:LinuxProvisioningConfigurationSet></ns1:ProvisioningSection></ns0:Environment>\n' \
+	> "$work/ext/ovf-env.xml"
+settings 62 '{"docker": {"users": ["alice", "azureuser"], "options": ["--debug", "--log-level=warn"]}}'
+run enable 62 DX_FAKE_USERS="$work/users"; wait_terminal 62
+check "the admin user of ovf-env.xml joins docker.users once" \
+	"$([[ $st == success* && "$(cat "$work/users")" == "alice azureuser" ]]; echo $?)" "$st" "$(cat "$work/users" 2>&1)"
+settings 63 '{"docker": {"users": ["bob"], "options": ["--debug", "--log-level=warn"]}}'
+run enable 63 DX_FAKE_USERS="$work/users"; wait_terminal 63
+check "docker.users plus the admin user" \
+	"$([[ $st == success* && "$(cat "$work/users")" == "bob azureuser" ]]; echo $?)" "$st" "$(cat "$work/users" 2>&1)"
+rm "$work/ext/ovf-env.xml"
+settings 64 '{"docker": {"users": ["carol"], "options": ["--debug", "--log-level=warn"]}}'
+run enable 64 DX_FAKE_USERS="$work/users"; wait_terminal 64
+check "no ovf-env.xml: a warning in the log, success, docker.users only" \
+	"$([[ $st == success* && "$(cat "$work/users")" == "carol" ]] && grep -q "no ovf-env.xml" "$log"; echo $?)" "$st" "$(cat "$work/users" 2>&1)"
+
 # ---- stdout stays small -------------------------------------------------------------------------------
 settings 53 '{"docker": {"options": ["--debug"]}}'
 run enable 53

@@ -7,7 +7,8 @@
  * It appends one line per call to $DX_FAKE_LOG; DX_FAKE_FAIL=<op> makes
  * that operation fail; DX_FAKE_SLEEP_MS=<n> makes install take that long;
  * DX_FAKE_ECHO=<text> makes install run /bin/echo <text> through the host
- * (for the redaction test) and log its output.
+ * (for the redaction test) and log its output; DX_FAKE_USERS=<file> makes
+ * install write the docker group members it is given there.
  */
 #include "config.h"
 
@@ -67,6 +68,17 @@ static int fake_install(void *state)
 		struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
 
 		nanosleep(&ts, NULL);
+	}
+	if (getenv("DX_FAKE_USERS") != NULL) {
+		const struct dx_settings_view *v =
+			the_host->settings(the_host->ctx);
+		FILE *f = fopen(getenv("DX_FAKE_USERS"), "w");
+		size_t i;
+
+		for (i = 0; f != NULL && i < v->n_users; i++)
+			fprintf(f, "%s%s", i ? " " : "", v->users[i]);
+		if (f != NULL)
+			fclose(f);
 	}
 	if (echo != NULL) {
 		const char *argv[] = { "/bin/echo", "child says:", echo, NULL };
