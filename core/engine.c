@@ -5,7 +5,6 @@
 
 #include "engine.h"
 
-#include <cjson/cJSON.h>
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +12,7 @@
 
 #include "dx_plugin.h"
 #include "http.h"
+#include "json.h"
 
 #define ENGINE_TIMEOUT_MS 10000u
 #define ENGINE_LIST_MAX (8u * 1024u * 1024u)
@@ -62,69 +62,57 @@ static int url_encode(const char *in, char *out, size_t outsize)
 	return 0;
 }
 
-static void copy_str(char *dst, size_t size, const cJSON *v)
+static void copy_str(char *dst, size_t size, json_val *v)
 {
-	const char *s = cJSON_IsString(v) ? v->valuestring : "";
-
-	snprintf(dst, size, "%s", s);
-}
-
-static const cJSON *label(const cJSON *labels, const char *name)
-{
-	return cJSON_GetObjectItemCaseSensitive(labels, name);
+	snprintf(dst, size, "%s", json_str(v));
 }
 
 /* One entry of GET /containers/json; 0 when it is to be skipped. */
-static int parse_entry(const cJSON *e, struct engine_container *c)
+static int parse_entry(json_val *e, struct engine_container *c)
 {
-	const cJSON *labels = cJSON_GetObjectItemCaseSensitive(e, "Labels");
-	const cJSON *oneoff = label(labels, ENGINE_LABEL_ONEOFF);
+	json_val *labels = json_get(e, "Labels");
 
 	memset(c, 0, sizeof(*c));
-	if (cJSON_IsString(oneoff) &&
-	    strcmp(oneoff->valuestring, "True") == 0)
+	if (strcmp(json_str(json_get(labels, ENGINE_LABEL_ONEOFF)), "True") ==
+	    0)
 		return 0;
-	copy_str(c->id, sizeof(c->id),
-	         cJSON_GetObjectItemCaseSensitive(e, "Id"));
-	copy_str(c->image, sizeof(c->image),
-	         cJSON_GetObjectItemCaseSensitive(e, "Image"));
-	copy_str(c->state, sizeof(c->state),
-	         cJSON_GetObjectItemCaseSensitive(e, "State"));
-	copy_str(c->status, sizeof(c->status),
-	         cJSON_GetObjectItemCaseSensitive(e, "Status"));
+	copy_str(c->id, sizeof(c->id), json_get(e, "Id"));
+	copy_str(c->image, sizeof(c->image), json_get(e, "Image"));
+	copy_str(c->state, sizeof(c->state), json_get(e, "State"));
+	copy_str(c->status, sizeof(c->status), json_get(e, "Status"));
 	copy_str(c->service, sizeof(c->service),
-	         label(labels, ENGINE_LABEL_SERVICE));
+	         json_get(labels, ENGINE_LABEL_SERVICE));
 	copy_str(c->config_hash, sizeof(c->config_hash),
-	         label(labels, ENGINE_LABEL_HASH));
+	         json_get(labels, ENGINE_LABEL_HASH));
 	return c->id[0] != '\0';
 }
 
-int engine_parse_list(const char *json, size_t len,
+int engine_parse_list(const char *text, size_t len,
                       struct engine_container **out, size_t *n)
 {
-	cJSON *doc = cJSON_ParseWithLength(json, len);
-	const cJSON *e;
-	int count, r = DX_OK;
+	struct json *doc = json_parse(text, len);
+	json_val *root = json_root(doc), *e;
+	size_t count = json_count(root);
+	int r = DX_OK;
 
 	*out = NULL;
 	*n = 0;
-	if (!cJSON_IsArray(doc)) {
+	if (!json_is_array(root)) {
 		r = DX_ERR_INVALID_ARG;
 		goto out;
 	}
-	count = cJSON_GetArraySize(doc);
 	if (count == 0)
 		goto out;
-	*out = calloc((size_t)count, sizeof(**out));
+	*out = calloc(count, sizeof(**out));
 	if (*out == NULL) {
 		r = DX_ERR_NOMEM;
 		goto out;
 	}
-	cJSON_ArrayForEach(e, doc)
-		if (cJSON_IsObject(e) && parse_entry(e, &(*out)[*n]))
+	for (e = json_first(root); e != NULL; e = json_next(e))
+		if (json_is_object(e) && parse_entry(e, &(*out)[*n]))
 			(*n)++;
 out:
-	cJSON_Delete(doc);
+	json_free(doc);
 	return r;
 }
 
@@ -155,37 +143,26 @@ int engine_list_project(const char *socket, const char *project,
 	return r;
 }
 
-static int int_of(const cJSON *v)
-{
-	return cJSON_IsNumber(v) ? v->valueint : 0;
-}
-
-int engine_parse_inspect(const char *json, size_t len,
+int engine_parse_inspect(const char *text, size_t len,
                          struct engine_container *c)
 {
-	cJSON *doc = cJSON_ParseWithLength(json, len);
-	const cJSON *state, *health, *policy;
+	struct json *doc = json_parse(text, len);
+	json_val *root = json_root(doc), *state;
 
-	if (!cJSON_IsObject(doc)) {
-		cJSON_Delete(doc);
+	if (!json_is_object(root)) {
+		json_free(doc);
 		return DX_ERR_INVALID_ARG;
 	}
-	state = cJSON_GetObjectItemCaseSensitive(doc, "State");
-	health = cJSON_GetObjectItemCaseSensitive(state, "Health");
-	policy = cJSON_GetObjectItemCaseSensitive(
-		cJSON_GetObjectItemCaseSensitive(doc, "HostConfig"),
-		"RestartPolicy");
-	copy_str(c->state, sizeof(c->state),
-	         cJSON_GetObjectItemCaseSensitive(state, "Status"));
-	c->exit_code = int_of(cJSON_GetObjectItemCaseSensitive(state,
-	                                                       "ExitCode"));
-	c->restart_count = int_of(cJSON_GetObjectItemCaseSensitive(
-		doc, "RestartCount"));
+	state = json_get(root, "State");
+	copy_str(c->state, sizeof(c->state), json_get(state, "Status"));
+	c->exit_code = json_int(json_get(state, "ExitCode"));
+	c->restart_count = json_int(json_get(root, "RestartCount"));
 	copy_str(c->health, sizeof(c->health),
-	         cJSON_GetObjectItemCaseSensitive(health, "Status"));
+	         json_get(json_get(state, "Health"), "Status"));
 	copy_str(c->restart_policy, sizeof(c->restart_policy),
-	         cJSON_GetObjectItemCaseSensitive(policy, "Name"));
-	cJSON_Delete(doc);
+	         json_get(json_get(json_get(root, "HostConfig"),
+	                           "RestartPolicy"), "Name"));
+	json_free(doc);
 	return DX_OK;
 }
 

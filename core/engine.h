@@ -3,10 +3,7 @@
  * containers, read over the unix socket (http_unix_get).  The handler
  * verifies compose through it instead of trusting compose's exit status:
  * a container that crash-loops behind a successful `up -d` is an error.
- *
- * The answers are JSON; this module and settings are the two readers of
- * JSON text (settings reads what the user gave, engine what dockerd
- * answers), both through cJSON.
+ * The answers are JSON, read through the json module.
  */
 #ifndef DX_ENGINE_H
 #define DX_ENGINE_H
