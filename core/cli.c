@@ -37,6 +37,16 @@ static const struct {
 	  "Each problem is printed with its key path.  Exit status: 0 valid,\n"
 	  "1 errors (the extension would refuse the settings), 2 warnings only\n"
 	  "(unknown or deprecated keys: the settings would be applied).\n" },
+	{ "status",
+	  "Usage: docker-extension status [--json] [--dir EXTENSION_DIR]\n"
+	  "\n"
+	  "Show what the last run of the installed extension did: the result,\n"
+	  "each step with its time and message, and what to do next when\n"
+	  "something failed.  The extension is found in the working directory,\n"
+	  "beside this program, or as the newest *DockerExtension-* directory\n"
+	  "in /var/lib/waagent; --dir names it.  --json prints the same as one\n"
+	  "JSON object.  Reads only.  Exit status: 0 the last run succeeded,\n"
+	  "1 it failed, 3 it is still running, 2 nothing found.\n" },
 	{ "detect",
 	  "Usage: docker-extension detect [--root DIR]\n"
 	  "\n"

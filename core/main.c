@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "summary.h"
 #include "distro.h"
 #include "err.h"
 #include "handler.h"
@@ -30,6 +31,9 @@ static void print_usage(FILE *to)
 	      "Commands for people:\n"
 	      "  validate [--protected FILE] SETTINGS.json\n"
 	      "                       check settings offline before deploying\n"
+	      "  status [--json] [--dir DIR]\n"
+	      "                       what the last run did: each step, its time,\n"
+	      "                       and what to do next when something failed\n"
 	      "  detect [--root DIR]  show the detected distribution and load its\n"
 	      "                       plugin (DIR: a root file system to inspect)\n"
 	      "  COMMAND --help       help on one command\n"
@@ -151,6 +155,11 @@ int main(int argc, char **argv)
 	   warnings), which scripts around deployments already understand. */
 	if (strcmp(argv[1], "validate") == 0)
 		return cli_validate(argc, argv);
+	/* status: 0 success, 1 failed, 3 still running, 2 not found. */
+	if (strcmp(argv[1], "status") == 0 &&
+	    !(argc == 3 && (strcmp(argv[2], "--help") == 0 ||
+	                    strcmp(argv[2], "-h") == 0)))
+		return summary_main(argc, argv);
 	r = http_global_init();
 	if (r == DX_OK)
 		r = run_command(argc, argv);

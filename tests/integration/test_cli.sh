@@ -98,7 +98,25 @@ out=$("$bin" validate 2>&1)
 check "validate: no file is a usage error" 1 $? "$out" "Usage: docker-extension validate"
 out=$("$bin" validate --help 2>&1)
 check "validate --help" 0 $? "$out" "Exit status: 0 valid"
-for c in detect install enable disable update uninstall; do
+mkdir -p "$v/empty"
+out=$(cd "$v/empty" && "$bin" status --dir "$v/empty" 2>&1)
+check "status: no extension in the directory given (exit 2)" 2 $? "$out" "no HandlerEnvironment.json in the directory given"
+out=$("$bin" status --bogus 2>&1)
+check "status: an unknown option is a usage error" 2 $? "$out" "usage: docker-extension status"
+mkdir -p "$v/ext/status" "$v/ext/log"
+printf '[{"version": 1.0, "handlerEnvironment": {"logFolder": "%s", "configFolder": "%s", "statusFolder": "%s"}}]' \
+	"$v/ext/log" "$v/ext" "$v/ext/status" > "$v/ext/HandlerEnvironment.json"
+out=$("$bin" status --dir "$v/ext" 2>&1)
+check "status: installed but never enabled (exit 2)" 2 $? "$out" "no status file in $v/ext/status yet"
+printf '[{"version":1.0,"timestampUTC":"2026-11-23T10:00:00Z","status":{"name":"X","operation":"Enable","status":"error","code":118,"formattedMessage":{"lang":"en-US","message":"Enable failed: invalid settings"},"substatus":[{"name":"settings","status":"error","code":118,"formattedMessage":{"lang":"en-US","message":"docker.port: expected a port"}}]}}]' \
+	> "$v/ext/status/3.status"
+printf '[{"version":1.0,"timestampUTC":"2026-11-23T09:00:00Z","status":{"name":"X","operation":"Enable","status":"success","code":0,"formattedMessage":{"lang":"en-US","message":"ok"}}}]' \
+	> "$v/ext/status/2.status"
+out=$("$bin" status --dir "$v/ext" 2>&1)
+check "status: the newest status, the failed step, and what to do (exit 1)" 1 $? "$out" "next: fix every problem listed under 'settings'"
+case "$out" in *"sequence 3"*"docker.port: expected a port"*) r=0;; *) r=1;; esac
+check "status: sequence and step message shown" 0 $r "$out" "sequence 3"
+for c in detect install enable disable update uninstall status; do
 	out=$("$bin" $c --help 2>&1)
 	check "$c --help" 0 $? "$out" "Usage: docker-extension $c"
 done

@@ -253,12 +253,23 @@ enable 6
 check "crash-looping service: error 130 with its last log lines, the other one running" \
 	"$([[ $st == "error 130"* && $st == *"service crasher: error 130 crash-looping"* && $st == *"config missing"* && $st == *"service web: success"* ]]; echo $?)" "$st"
 
+# ---- `status` tells a person what happened and what to do ------------------------------------------
+sum=$("$ext/bin/docker-extension" status --dir "$ext" 2>&1); src=$?
+check "status after the crash loop: exit 1, the failed service, its time, what to do next" \
+	"$([[ $src == 1 && $sum == *"result: error (code 130)"* && $sum == *"service crasher"*"crash-looping"* && $sum =~ compose\ +success\ +[0-9]+\.[0-9]\ s || $sum =~ compose\ +error\ +[0-9]+\.[0-9]\ s ]] && [[ $sum == *"next: a service does not stay up"* ]]; echo $?)" \
+	"exit $src" "$sum"
+
 # ---- a one-shot service that exits 0 is a success ---------------------------------------------------
 oneshot="{\"services\": {\"web\": {\"image\": \"$image\", \"command\": $web_cmd, \"environment\": [\"APP_SECRET\"], \"ports\": [\"127.0.0.1:$web_port:8080\"]}, \"migrate\": {\"image\": \"$image\", \"command\": [\"true\"]}}}"
 settings 7 "{\"compose\": $oneshot}" "$protected_ok"
 enable 7
 check "one-shot service exited 0: success, the crash-looping one removed" \
 	"$([[ $st == success* && $st == *"service migrate: success 0 completed"* ]] && [ -z "$(docker ps -aq --filter label=com.docker.compose.service=crasher)" ]; echo $?)" "$st"
+
+sum=$(cd "$ext" && bin/docker-extension status --json 2>&1); src=$?
+check "status --json after success: exit 0, every step with its duration" \
+	"$([ $src = 0 ] && printf '%s' "$sum" | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["status"]=="success" and d["sequence"]==7 and any(s["name"]=="service migrate" for s in d["steps"]) and any(s["name"]=="compose" and s["durationMs"]>=0 for s in d["steps"]) and d["next"]==""'; echo $?)" \
+	"exit $src" "$sum"
 
 # ---- an image only on the VM (baked into the VM image, say): no registry needed ----------------
 docker pull -q "$image" >/dev/null 2>&1 || true
