@@ -121,5 +121,15 @@ for c in detect install enable disable update uninstall status; do
 	check "$c --help" 0 $? "$out" "Usage: docker-extension $c"
 done
 
+# The man page renders without a warning (groff comes with man-db).
+if command -v groff >/dev/null 2>&1; then
+	out=$(groff -man -Tutf8 -ww -z "$DX_TOP_SRCDIR/man/docker-extension.1" 2>&1; echo "rc=$?")
+	check "man page renders without warnings" "rc=0" "$out" "" ""
+	for c in validate status detect install enable disable update uninstall; do
+		grep -qE "^\.(B|TP)? ?\\?(fB)?$c( |\\|$)|^\.B $c" "$DX_TOP_SRCDIR/man/docker-extension.1"
+		check "man page documents $c" 0 $? "" ""
+	done
+fi
+
 echo "test_cli: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
