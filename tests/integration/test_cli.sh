@@ -124,10 +124,10 @@ done
 # The man page renders without a warning (groff comes with man-db).
 if command -v groff >/dev/null 2>&1; then
 	out=$(groff -man -Tutf8 -ww -z "$DX_TOP_SRCDIR/man/docker-extension.1" 2>&1; echo "rc=$?")
-	check "man page renders without warnings" "rc=0" "$out" "" ""
+	check "man page renders without warnings" "rc=0" "$out" "$out" "rc=0"
 	for c in validate status detect install enable disable update uninstall; do
 		grep -qE "^\.(B|TP)? ?\\?(fB)?$c( |\\|$)|^\.B $c" "$DX_TOP_SRCDIR/man/docker-extension.1"
-		check "man page documents $c" 0 $? "" ""
+		check "man page documents $c" 0 $? "$c" "$c"
 	done
 fi
 
