@@ -658,15 +658,59 @@ out:
 	return r;
 }
 
+/* compose down for the project enable brought up (its name recorded
+   then), named volumes kept; the compose file goes too. */
+static void remove_compose_project(struct run_ctx *c)
+{
+	struct compose_tool tool;
+	struct dx_settings s;
+	struct settings_pair env = { "COMPOSE_PROJECT_NAME", NULL };
+	char path[PATH_MAX], msg[MSG_MAX] = "";
+	char *project = NULL;
+
+	if (read_state_text(c, "compose-project", &project) != DX_OK ||
+	    compose_file_path(path, sizeof(path)) != DX_OK)
+		goto out;
+	memset(&s, 0, sizeof(s));
+	env.value = project;
+	s.compose_env = &env;
+	s.n_compose_env = 1;
+	if (compose_find_tool(&tool, msg, sizeof(msg)) != DX_OK ||
+	    compose_down(&tool, &s, path, msg, sizeof(msg)) != DX_OK)
+		log_warn("compose down for project %s: %s", project, msg);
+	else
+		log_info("compose project %s removed", project);
+	if (unlink(path) != 0 && errno != ENOENT)
+		log_warn("cannot remove %s: %s", path, strerror(errno));
+	if (state_path(&c->st, "compose-project", path, sizeof(path)) ==
+	    DX_OK)
+		(void)unlink(path);
+	if (state_path(&c->st, "compose-fingerprint", path, sizeof(path)) ==
+	    DX_OK)
+		(void)unlink(path);
+out:
+	free(project);
+}
+
 static int step_compose(struct run_ctx *c, struct state_digests *cur,
                         const struct state_digests *want)
 {
 	char msg[MSG_MAX] = "";
+	char *had = NULL;
 	struct timespec t0;
 	int r;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (c->settings.compose_json == NULL) {
+		/* The compose section went away: so do its containers, as a
+		   service removed from it would. */
+		if (read_state_text(c, "compose-project", &had) == DX_OK) {
+			remove_compose_project(c);
+			snprintf(msg, sizeof(msg), "no compose in the settings: "
+			         "project %s brought down", had);
+			free(had);
+			(void)step(c, "compose", DX_OK, msg, &t0);
+		}
 		mark_area(c, cur, want, STATE_AREA_COMPOSE, 1);
 		return DX_OK;
 	}
@@ -1165,40 +1209,6 @@ static int cmd_update(struct run_ctx *c, char *msg, size_t msgsize)
 	report(c, STATUS_SUCCESS, DX_OK, "Update succeeded");
 	write_status(c);
 	return DX_OK;
-}
-
-/* compose down for the project enable brought up (its name recorded
-   then), named volumes kept; the compose file goes too. */
-static void remove_compose_project(struct run_ctx *c)
-{
-	struct compose_tool tool;
-	struct dx_settings s;
-	struct settings_pair env = { "COMPOSE_PROJECT_NAME", NULL };
-	char path[PATH_MAX], msg[MSG_MAX] = "";
-	char *project = NULL;
-
-	if (read_state_text(c, "compose-project", &project) != DX_OK ||
-	    compose_file_path(path, sizeof(path)) != DX_OK)
-		goto out;
-	memset(&s, 0, sizeof(s));
-	env.value = project;
-	s.compose_env = &env;
-	s.n_compose_env = 1;
-	if (compose_find_tool(&tool, msg, sizeof(msg)) != DX_OK ||
-	    compose_down(&tool, &s, path, msg, sizeof(msg)) != DX_OK)
-		log_warn("compose down for project %s: %s", project, msg);
-	else
-		log_info("compose project %s removed", project);
-	if (unlink(path) != 0 && errno != ENOENT)
-		log_warn("cannot remove %s: %s", path, strerror(errno));
-	if (state_path(&c->st, "compose-project", path, sizeof(path)) ==
-	    DX_OK)
-		(void)unlink(path);
-	if (state_path(&c->st, "compose-fingerprint", path, sizeof(path)) ==
-	    DX_OK)
-		(void)unlink(path);
-out:
-	free(project);
 }
 
 static void logout_all(struct run_ctx *c)

@@ -286,6 +286,16 @@ check "protected values are in no log, status, event, state or compose file" "$(
 grep -q "compose environment: .*APP_SECRET(protected)" "$log"
 check "the log names the protected variable, not its value" $?
 
+# ---- the compose section removed: its containers go too -----------------------------------------------
+settings 9 '{"docker": {"options": ["--debug"]}}' "$protected_ok"
+enable 9
+check "compose removed from the settings: project brought down" \
+	"$([[ $st == success* && $st == *"project compose brought down"* ]] && [ -z "$(ids compose)" ] && [ ! -e "$cfile" ]; echo $?)" \
+	"$st" "$(ids compose)"
+settings 10 "{\"compose\": $oneshot}" "$protected_ok"
+enable 10
+check "and brought back by the next enable that has it" "$([[ $st == success* ]] && [ -n "$(ids compose)" ]; echo $?)" "$st"
+
 # ---- disable keeps the containers; uninstall removes project, file and credentials ----------------
 run disable 7
 check "disable leaves the containers running" \
