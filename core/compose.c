@@ -77,18 +77,23 @@ static int mentions_any(const char *text, const char *const *needles)
 	return 0;
 }
 
-/* The last `max` bytes of `text` on one line, for a status message. */
-static void tail_line(const char *text, size_t max, char *out,
-                      size_t outsize)
+/* The last `max` bytes of `from` on one line, for a status message. */
+static void tail_line(const char *from, size_t max, char *line,
+                      size_t linesize)
 {
-	size_t len = strlen(text), n = 0, i;
+	size_t len = strlen(from), n = 0, i;
 
-	while (len > 0 && isspace((unsigned char)text[len - 1]))
+	while (len > 0 && isspace((unsigned char)from[len - 1]))
 		len--;
 	i = len > max ? len - max : 0;
-	for (; i < len && n + 1 < outsize; i++)
-		out[n++] = text[i] == '\n' || text[i] == '\r' ? ' ' : text[i];
-	out[n] = '\0';
+	for (; i < len && n + 1 < linesize; i++) {
+		char ch = from[i];
+
+		if (ch == '\n' || ch == '\r')
+			ch = ' ';
+		line[n++] = ch;
+	}
+	line[n] = '\0';
 }
 
 const char *compose_project(const struct dx_settings *s)
@@ -176,9 +181,17 @@ void compose_tool_name(const struct compose_tool *t, char *out,
    format; the modern form needs one there. */
 static int needs_version_key(const struct compose_tool *t)
 {
-	unsigned major = 0, minor = 0;
+	unsigned long major, minor;
+	char *end;
 
-	if (t->plugin || sscanf(t->version, "%u.%u", &major, &minor) != 2)
+	if (t->plugin)
+		return 0;
+	errno = 0;
+	major = strtoul(t->version, &end, 10);
+	if (errno != 0 || end == t->version || *end != '.')
+		return 0;
+	minor = strtoul(end + 1, &end, 10);
+	if (errno != 0)
 		return 0;
 	return major < 1 || (major == 1 && minor < 27);
 }

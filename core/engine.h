@@ -53,9 +53,9 @@ int engine_logs_tail(const char *socket, const char *id, unsigned lines,
                      char *out, size_t outsize);
 
 /* Parsers, separate for the unit tests and the fuzzer. */
-int engine_parse_list(const char *json, size_t len,
+int engine_parse_list(const char *text, size_t len,
                       struct engine_container **out, size_t *n);
-int engine_parse_inspect(const char *json, size_t len,
+int engine_parse_inspect(const char *text, size_t len,
                          struct engine_container *c);
 size_t engine_demux_logs(const char *raw, size_t len, char *out,
                          size_t outsize);

@@ -264,21 +264,42 @@ static int read_status(struct summary *s, char *msg, size_t msgsize)
 
 /* ---- the log: how long each step took ----------------------------------------------- */
 
+/* `n` digits at `p` as a number, or -1. */
+static int digits(const char *p, int n)
+{
+	int v = 0, i;
+
+	for (i = 0; i < n; i++) {
+		if (p[i] < '0' || p[i] > '9')
+			return -1;
+		v = v * 10 + (p[i] - '0');
+	}
+	return v;
+}
+
 long long summary_log_time(const char *line)
 {
+	/* 2026-11-23T13:53:01.295Z */
+	static const char shape[] = "dddd-dd-ddTdd:dd:dd.dddZ";
 	struct tm tm;
-	int ms;
 	time_t t;
+	size_t i;
 
+	for (i = 0; i < sizeof(shape) - 1; i++)
+		if (line[i] == '\0' ||
+		    (shape[i] == 'd' ? (line[i] < '0' || line[i] > '9')
+		                     : line[i] != shape[i]))
+			return -1;
 	memset(&tm, 0, sizeof(tm));
-	if (sscanf(line, "%4d-%2d-%2dT%2d:%2d:%2d.%3dZ", &tm.tm_year,
-	           &tm.tm_mon, &tm.tm_mday, &tm.tm_hour, &tm.tm_min,
-	           &tm.tm_sec, &ms) != 7)
-		return -1;
-	tm.tm_year -= 1900;
-	tm.tm_mon -= 1;
+	tm.tm_year = digits(line, 4) - 1900;
+	tm.tm_mon = digits(line + 5, 2) - 1;
+	tm.tm_mday = digits(line + 8, 2);
+	tm.tm_hour = digits(line + 11, 2);
+	tm.tm_min = digits(line + 14, 2);
+	tm.tm_sec = digits(line + 17, 2);
 	t = timegm(&tm);
-	return t == (time_t)-1 ? -1 : (long long)t * 1000 + ms;
+	return t == (time_t)-1 ? -1
+	                       : (long long)t * 1000 + digits(line + 20, 3);
 }
 
 /* "... [PID] LEVEL: STEP: text" -> PID and STEP. */
@@ -287,8 +308,13 @@ static int parse_line(const char *line, long *pid, char *step,
 {
 	const char *p = strchr(line, '[');
 	const char *colon, *next;
+	char *end;
 
-	if (p == NULL || sscanf(p, "[%ld]", pid) != 1)
+	if (p == NULL)
+		return -1;
+	errno = 0;
+	*pid = strtol(p + 1, &end, 10);
+	if (errno != 0 || end == p + 1 || *end != ']')
 		return -1;
 	colon = strstr(p, ": ");
 	if (colon == NULL)

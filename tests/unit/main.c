@@ -26,6 +26,7 @@ void test_state_register(void);
 void test_host_register(void);
 void test_secrets_register(void);
 void test_compose_register(void);
+void test_summary_register(void);
 
 static void (*const registrations[])(void) = {
 	test_err_register,
@@ -45,6 +46,7 @@ static void (*const registrations[])(void) = {
 	test_host_register,
 	test_secrets_register,
 	test_compose_register,
+	test_summary_register,
 };
 
 int main(int argc, char **argv)
