@@ -16,6 +16,7 @@
 #include "err.h"
 #include "fileio.h"
 #include "settings.h"
+#include "certgen.h"
 
 #define VALIDATE_OK 0
 #define VALIDATE_ERRORS 1
@@ -37,6 +38,7 @@ static const struct {
 	  "Each problem is printed with its key path.  Exit status: 0 valid,\n"
 	  "1 errors (the extension would refuse the settings), 2 warnings only\n"
 	  "(unknown or deprecated keys: the settings would be applied).\n" },
+	{ "gen-certs", certgen_help_text },
 	{ "status",
 	  "Usage: docker-extension status [--json] [--dir EXTENSION_DIR]\n"
 	  "\n"

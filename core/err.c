@@ -41,6 +41,11 @@ static const char *const messages[DX_ERR__COUNT] = {
 	[DX_ERR_COMPOSE] = "compose could not bring the project up",
 	[DX_ERR_SERVICE_FAILED] = "a compose service is not running",
 	[DX_ERR_IMAGE_PULL] = "image not found or access denied",
+	[DX_ERR_PKG_LOCKED] = "package manager busy: another process held its lock too long",
+	[DX_ERR_VERSION_NOT_FOUND] = "requested Docker version not found in the package repository",
+	[DX_ERR_NO_DISTRO_PACKAGE] = "the distribution has no Docker package for this release",
+	[DX_ERR_DAEMON_CONFIG] = "Docker Engine did not start with the new configuration",
+	[DX_ERR_DOCKER_MISSING] = "Docker is not available on this OS image",
 };
 
 const char *err_str(int err)
@@ -76,6 +81,10 @@ int err_is_user_error(int err)
 	case DX_ERR_COMPOSE:
 	case DX_ERR_SERVICE_FAILED:
 	case DX_ERR_IMAGE_PULL:
+	case DX_ERR_VERSION_NOT_FOUND:
+	case DX_ERR_NO_DISTRO_PACKAGE:
+	case DX_ERR_DAEMON_CONFIG:
+	case DX_ERR_DOCKER_MISSING:
 		return 1;
 	default:
 		return 0;

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 
 #include "dx_plugin.h"
 #include "fileio.h"
@@ -235,6 +236,53 @@ static int body_take(struct body *b, char **out, size_t *len)
 	return DX_OK;
 }
 
+/*
+ * Where the CA bundle is, looked up at run time: the extension package
+ * carries a libcurl built on Debian, whose compiled-in bundle path
+ * (/etc/ssl/certs/ca-certificates.crt) does not exist on RHEL or CentOS,
+ * and verification would fail there with "error setting certificate
+ * file".  The file list is Go's crypto/x509 (root_linux.go), which has
+ * served every distribution we support.
+ */
+static const char *const ca_files[] = {
+	"/etc/ssl/certs/ca-certificates.crt",     /* Debian, Ubuntu, Flatcar */
+	"/etc/pki/tls/certs/ca-bundle.crt",       /* RHEL, CentOS, Fedora */
+	"/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem", /* RHEL 7+ */
+	"/etc/ssl/ca-bundle.pem",                 /* openSUSE */
+	"/etc/pki/tls/cacert.pem",                /* OpenELEC */
+	"/etc/ssl/cert.pem",                      /* Alpine */
+	NULL
+};
+/* Hashed certificate directories (c_rehash), only when no bundle exists. */
+static const char *const ca_dirs[] = {
+	"/etc/ssl/certs",
+	"/etc/pki/tls/certs",
+	NULL
+};
+
+const char *http_ca_pick(const char *const *files, const char *const *dirs,
+                         int *is_dir)
+{
+	struct stat st;
+	size_t i;
+
+	*is_dir = 0;
+	for (i = 0; files != NULL && files[i] != NULL; i++)
+		if (stat(files[i], &st) == 0 && S_ISREG(st.st_mode))
+			return files[i];
+	for (i = 0; dirs != NULL && dirs[i] != NULL; i++)
+		if (stat(dirs[i], &st) == 0 && S_ISDIR(st.st_mode)) {
+			*is_dir = 1;
+			return dirs[i];
+		}
+	return NULL;
+}
+
+const char *http_ca_location(int *is_dir)
+{
+	return http_ca_pick(ca_files, ca_dirs, is_dir);
+}
+
 #define SETOPT(h, opt, val)                                        \
 	do {                                                       \
 		CURLcode c_ = curl_easy_setopt((h), (opt), (val)); \
@@ -250,6 +298,9 @@ static int body_take(struct body *b, char **out, size_t *len)
 static CURLcode setup_handle(CURL *h, const char *url, struct body *b,
                              char *errbuf)
 {
+	int ca_is_dir;
+	const char *ca = http_ca_location(&ca_is_dir);
+
 	SETOPT(h, CURLOPT_URL, url);
 	SETOPT(h, CURLOPT_ERRORBUFFER, errbuf);
 	/* No signals: a SIGALRM-based resolver timeout is unsafe in a
@@ -273,6 +324,15 @@ static CURLcode setup_handle(CURL *h, const char *url, struct body *b,
 	SETOPT(h, CURLOPT_SSL_VERIFYPEER, 1L);
 	SETOPT(h, CURLOPT_SSL_VERIFYHOST, 2L);
 	SETOPT(h, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
+	/* None found: libcurl's compiled-in default, which then fails with
+	   its own message.  Only a directory: the default bundle must go,
+	   or its absence fails the transfer before the directory is read. */
+	if (ca != NULL && !ca_is_dir) {
+		SETOPT(h, CURLOPT_CAINFO, ca);
+	} else if (ca != NULL) {
+		SETOPT(h, CURLOPT_CAINFO, (char *)NULL);
+		SETOPT(h, CURLOPT_CAPATH, ca);
+	}
 	/* A 4xx/5xx body is an error page, not the file we asked for. */
 	SETOPT(h, CURLOPT_FAILONERROR, 1L);
 	SETOPT(h, CURLOPT_CONNECTTIMEOUT, HTTP_CONNECT_TIMEOUT_S);

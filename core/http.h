@@ -35,6 +35,18 @@ int http_get(const char *url, size_t max, char **out, size_t *len);
 int http_unix_get(const char *socket_path, const char *path,
                   unsigned timeout_ms, size_t max, char **out, size_t *len);
 
+/* The CA certificates TLS verification trusts: the first regular file
+   in `files`, else the first directory in `dirs` (*is_dir set to 1);
+   NULL when neither list names one that exists.  Both lists end with
+   NULL. */
+const char *http_ca_pick(const char *const *files, const char *const *dirs,
+                         int *is_dir);
+
+/* http_ca_pick over the places the supported distributions keep them
+   (/etc/ssl/certs/ca-certificates.crt on Debian and Ubuntu,
+   /etc/pki/tls/certs/ca-bundle.crt on RHEL and CentOS, ...). */
+const char *http_ca_location(int *is_dir);
+
 /* Download `url` to `path` atomically with `mode`.  When sha256_hex is
    not NULL, the body must hash to it (DX_ERR_CHECKSUM otherwise) and
    nothing is written. */

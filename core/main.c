@@ -8,6 +8,7 @@
 
 #include "cli.h"
 #include "summary.h"
+#include "certgen.h"
 #include "distro.h"
 #include "err.h"
 #include "handler.h"
@@ -34,6 +35,9 @@ static void print_usage(FILE *to)
 	      "  status [--json] [--dir DIR]\n"
 	      "                       what the last run did: each step, its time,\n"
 	      "                       and what to do next when something failed\n"
+	      "  gen-certs --host NAME [--ip ADDR]... --out DIR\n"
+	      "                       make a CA, server and client certificates\n"
+	      "                       for the TLS port and print the settings\n"
 	      "  detect [--root DIR]  show the detected distribution and load its\n"
 	      "                       plugin (DIR: a root file system to inspect)\n"
 	      "  COMMAND --help       help on one command\n"
@@ -155,6 +159,9 @@ int main(int argc, char **argv)
 	   warnings), which scripts around deployments already understand. */
 	if (strcmp(argv[1], "validate") == 0)
 		return cli_validate(argc, argv);
+	/* gen-certs: 0 done, 1 failed, 2 bad arguments. */
+	if (strcmp(argv[1], "gen-certs") == 0)
+		return certgen_main(argc, argv);
 	/* status: 0 success, 1 failed, 3 still running, 2 not found. */
 	if (strcmp(argv[1], "status") == 0 &&
 	    !(argc == 3 && (strcmp(argv[2], "--help") == 0 ||

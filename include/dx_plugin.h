@@ -86,6 +86,16 @@ enum dx_err {
 	                                   (exited non-zero, crash-looping) */
 	DX_ERR_IMAGE_PULL = 31,         /* an image does not exist or may not
 	                                   be pulled */
+	DX_ERR_PKG_LOCKED = 32,         /* the package manager's lock stayed
+	                                   held by another process */
+	DX_ERR_VERSION_NOT_FOUND = 33,  /* the pinned docker.version is not in
+	                                   the package repository */
+	DX_ERR_NO_DISTRO_PACKAGE = 34,  /* docker.source "distro": the release
+	                                   has no Docker package */
+	DX_ERR_DAEMON_CONFIG = 35,      /* the Docker Engine did not start with
+	                                   the new configuration */
+	DX_ERR_DOCKER_MISSING = 36,     /* Docker ships with the OS but is not
+	                                   there (CoreOS/Flatcar: masked) */
 	DX_ERR__COUNT                   /* keep last; not a code */
 };
 
@@ -244,5 +254,8 @@ struct dx_plugin {
  *   progress, now_ms, sleep_ms, docker_ping; dx_settings_view carries the
  *   TLS PEM texts (tls_ca, tls_cert, tls_key) and
  *   allow_unauthenticated_port.
+ *   enum dx_err gained 32-36 (package manager lock held, pinned
+ *   version not found, no distribution package, daemon refused the new
+ *   configuration, Docker missing where the OS ships it).
  */
 #endif /* DX_PLUGIN_H */

@@ -16,7 +16,7 @@ packages=(
 	# built from nothing (Docker Hub is not reachable from test machines)
 	docker-compose docker-registry apache2-utils busybox-static
 	# the systemd "VM" testbed (tests/testbed): a Debian root filesystem
-	debootstrap
+	debootstrap iproute2 iptables
 	# envelopes made like the platform's, for the protected-settings tests
 	openssl
 	# libFuzzer for the decoder's fuzz run in make check

@@ -54,6 +54,17 @@ make -j2 check VERBOSE=1 FUZZ_SECONDS=0 --no-print-directory
 count test-suite.log
 cd "$top"
 
+section "systemd VM testbed: the testbed itself, then the Debian plugin on a real systemd (tests/testbed)"
+for t in test_vm_smoke test_debian_real; do
+	if DX_TOP_BUILDDIR="$top/_build/default" bash "tests/testbed/$t.sh" > "_build/$t.log" 2>&1; then
+		passed=$((passed + 1))
+		tail -n 2 "_build/$t.log"
+	else
+		cat "_build/$t.log"
+		failed=$((failed + 1))
+	fi
+done
+
 section "static analysis: cppcheck and clang-tidy (scripts/analyse.sh)"
 if bash scripts/analyse.sh > _build/analyse.log 2>&1; then
 	passed=$((passed + 1))

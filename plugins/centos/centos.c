@@ -10,7 +10,7 @@
 
 static int centos_init(const struct dx_host *host, void **state)
 {
-	return family_init(host, state, "centos");
+	return family_init(host, state, "centos", NULL);
 }
 
 static int centos_install(void *state)

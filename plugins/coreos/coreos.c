@@ -10,7 +10,7 @@
 
 static int coreos_init(const struct dx_host *host, void **state)
 {
-	return family_init(host, state, "coreos");
+	return family_init(host, state, "coreos", NULL);
 }
 
 static int coreos_install(void *state)

@@ -10,7 +10,7 @@
 
 static int rhel_init(const struct dx_host *host, void **state)
 {
-	return family_init(host, state, "rhel");
+	return family_init(host, state, "rhel", NULL);
 }
 
 static int rhel_install(void *state)

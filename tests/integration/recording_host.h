@@ -1,7 +1,10 @@
 /*
- * recording_host - a struct dx_host for plugin tests: it runs nothing and
- * writes nothing; it records every call so tests can assert on the exact
- * commands, files and downloads a plugin asks for.
+ * recording_host - a struct dx_host for plugin tests (the plugin test
+ * kit).  It records every call so tests can assert on the exact commands,
+ * files and downloads a plugin asks for; it runs nothing: each command
+ * gets a scripted answer (exit status, output, "fails twice then works");
+ * write_file() and download() really write, into the fake root, so tests
+ * check contents and modes; time is a virtual clock.
  */
 #ifndef DX_RECORDING_HOST_H
 #define DX_RECORDING_HOST_H
@@ -11,29 +14,72 @@
 
 #include "dx_plugin.h"
 
-#define RH_MAX_CALLS 64
+#define RH_MAX_CALLS 256
 #define RH_LINE_MAX 1024
+#define RH_MAX_SCRIPT 32
+
+struct recording_host;
+
+/* A scripted answer for the calls whose line starts with `prefix`
+   ("run /usr/bin/apt-get install", "download https://"). */
+struct rh_answer {
+	const char *prefix;
+	int times;            /* how many calls it answers; 0: every one */
+	int result;           /* what run()/download() returns (DX_OK...) */
+	int exit_status;      /* run(): the command's exit status */
+	const char *output;   /* run(): its output; download(): the body */
+	/* run(): what the command does to the fake root (say, apt-get
+	   install creating /usr/bin/dockerd) */
+	void (*effect)(struct recording_host *rh);
+};
 
 struct recording_host {
 	struct dx_host host;
 	struct dx_settings_view settings;
-	/* what the plugin asked for, one line per call:
+	const char *root;     /* the fake root (the sysroot) */
+	/* what the plugin asked for, one line per call, paths shown
+	   relative to the root:
 	   "run /usr/bin/apt-get install -y docker-ce",
 	   "write /etc/docker/daemon.json 0644 <len>",
-	   "download https://... -> /path 0755 sha256=..." */
+	   "download https://... -> /path 0644 sha256=...",
+	   "ping /var/run/docker.sock" */
 	char calls[RH_MAX_CALLS][RH_LINE_MAX];
 	size_t n_calls;
-	/* log lines: "ERROR: ..." */
+	/* log lines: "ERROR: ...", and "PROGRESS: ..." */
 	char logs[RH_MAX_CALLS][RH_LINE_MAX];
 	size_t n_logs;
-	int run_exit_status;   /* what run() reports */
-	uint64_t clock_ms;     /* virtual time: sleep_ms() advances it */
+	struct rh_answer script[RH_MAX_SCRIPT];
+	size_t n_script;
+	int used[RH_MAX_SCRIPT];
+	int run_exit_status;  /* answer to a run() no script entry matches */
+	int ping_down;        /* the first N pings fail; -1: all of them */
+	uint64_t clock_ms;    /* virtual time: sleep_ms() advances it */
+	unsigned n_sleeps;
+	/* called after each sleep (say, to release a lock) */
+	void (*on_sleep)(struct recording_host *rh);
+	void *user;
+	/* envp of the last run() whose argv[0] ends in "apt-get" */
+	char last_envp[RH_LINE_MAX];
 };
 
 /* Set up `rh` (sysroot is kept as a pointer). */
 void rh_init(struct recording_host *rh, const char *sysroot);
 
+/* Add a scripted answer (the latest added that matches and is not used
+   up wins). */
+void rh_answer(struct recording_host *rh, const char *prefix, int times,
+               int result, int exit_status, const char *output);
+void rh_effect(struct recording_host *rh, const char *prefix,
+               void (*effect)(struct recording_host *rh));
+
+/* Forget the recorded calls and logs (the script stays). */
+void rh_reset(struct recording_host *rh);
+
 /* 1 when some log line contains `needle`. */
 int rh_logged(const struct recording_host *rh, const char *needle);
+
+/* The recorded calls of the given kinds ("run", "download", "ping",
+   "write"; a space-separated list), one per line, in a static buffer. */
+const char *rh_calls(const struct recording_host *rh, const char *kinds);
 
 #endif

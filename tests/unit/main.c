@@ -27,6 +27,7 @@ void test_host_register(void);
 void test_secrets_register(void);
 void test_compose_register(void);
 void test_summary_register(void);
+void test_certgen_register(void);
 
 static void (*const registrations[])(void) = {
 	test_err_register,
@@ -47,6 +48,7 @@ static void (*const registrations[])(void) = {
 	test_secrets_register,
 	test_compose_register,
 	test_summary_register,
+	test_certgen_register,
 };
 
 int main(int argc, char **argv)

@@ -801,6 +801,60 @@ static void test_download_errors(void)
 	                DX_ERR_INVALID_ARG);
 }
 
+/* ---- the CA bundle ------------------------------------------------------------------ */
+
+/* The package's libcurl comes from the build machine, its compiled-in
+   bundle path from that distribution: the first existing file wins, a
+   directory only when no file exists, and a directory named as a file
+   does not count. */
+static void test_ca_pick(void)
+{
+	char missing[PATH_MAX], bundle[PATH_MAX], certdir[PATH_MAX];
+	int is_dir = -1;
+
+	tu_fmt(missing, sizeof(missing), "%s", dest("ca-missing.pem"));
+	tu_fmt(bundle, sizeof(bundle), "%s", dest("ca-bundle.pem"));
+	tu_fmt(certdir, sizeof(certdir), "%s", dest("ca-certs"));
+	tu_write_file(bundle, "not parsed here\n", 0644);
+	tu_mkdir_p(certdir);
+	{
+		const char *files[] = { missing, certdir, bundle, NULL };
+		const char *dirs[] = { certdir, NULL };
+		const char *got = http_ca_pick(files, dirs, &is_dir);
+
+		CU_ASSERT_PTR_NOT_NULL_FATAL(got);
+		CU_ASSERT_STRING_EQUAL(got, bundle);
+		CU_ASSERT_EQUAL(is_dir, 0);
+	}
+	{
+		const char *files[] = { missing, NULL };
+		const char *dirs[] = { missing, bundle, certdir, NULL };
+		const char *got = http_ca_pick(files, dirs, &is_dir);
+
+		CU_ASSERT_PTR_NOT_NULL_FATAL(got);
+		CU_ASSERT_STRING_EQUAL(got, certdir);
+		CU_ASSERT_EQUAL(is_dir, 1);
+	}
+	{
+		const char *files[] = { missing, NULL };
+		const char *dirs[] = { missing, NULL };
+
+		CU_ASSERT_PTR_NULL(http_ca_pick(files, dirs, &is_dir));
+		CU_ASSERT_EQUAL(is_dir, 0);
+		CU_ASSERT_PTR_NULL(http_ca_pick(NULL, NULL, &is_dir));
+	}
+	(void)unlink(bundle);
+	(void)rmdir(certdir);
+	/* This machine's (Debian's) bundle is the first in the list. */
+	if (access("/etc/ssl/certs/ca-certificates.crt", R_OK) == 0) {
+		const char *got = http_ca_location(&is_dir);
+
+		CU_ASSERT_PTR_NOT_NULL_FATAL(got);
+		CU_ASSERT_STRING_EQUAL(got, "/etc/ssl/certs/ca-certificates.crt");
+		CU_ASSERT_EQUAL(is_dir, 0);
+	}
+}
+
 void test_http_register(void)
 {
 	CU_pSuite s = CU_add_suite("http", suite_init, suite_cleanup);
@@ -828,4 +882,6 @@ void test_http_register(void)
 	            test_download_malformed_sha);
 	CU_add_test(s, "download: failures write nothing",
 	            test_download_errors);
+	CU_add_test(s, "CA bundle: first existing file, else a directory",
+	            test_ca_pick);
 }
