@@ -33,18 +33,18 @@ int family_cat(char *buf, size_t size, const char *s)
 	return 0;
 }
 
-void family_last_line(const char *text, char *out, size_t outsize)
+void family_last_line(const char *output, char *line, size_t linesize)
 {
-	const char *end = text + strlen(text), *start;
+	const char *end = output + strlen(output), *start;
 
-	while (end > text && isspace((unsigned char)end[-1]))
+	while (end > output && isspace((unsigned char)end[-1]))
 		end--;
 	start = end;
-	while (start > text && start[-1] != '\n')
+	while (start > output && start[-1] != '\n')
 		start--;
 	while (start < end && isspace((unsigned char)*start))
 		start++;
-	snprintf(out, outsize, "%.*s", (int)(end - start), start);
+	snprintf(line, linesize, "%.*s", (int)(end - start), start);
 }
 
 void family_docker_base(const struct family_state *st, char *out,

@@ -188,7 +188,7 @@ int family_record_clear(struct family_state *st);
    does not fit. */
 int family_cat(char *buf, size_t size, const char *s);
 /* The last non-empty line of text, trimmed, into out. */
-void family_last_line(const char *text, char *out, size_t outsize);
+void family_last_line(const char *output, char *line, size_t linesize);
 /* 1 when the package version `have` ("5:27.3.1-1~debian.12~bookworm",
    "3:27.3.1-1.el9") is the pinned `pin` ("27.3.1", "27.3", or the full
    version): the epoch is ignored unless the pin has one, and a shorter
