@@ -54,9 +54,13 @@ make -j2 check VERBOSE=1 FUZZ_SECONDS=0 --no-print-directory
 count test-suite.log
 cd "$top"
 
-section "systemd VM testbed: the testbed itself, then the Debian plugin on a real systemd (tests/testbed)"
+section "systemd VM testbed: the testbed itself, then the extension package with the Debian plugin on a real systemd (tests/testbed)"
+make -C _build/default extension-zip --no-print-directory > _build/extension-zip.log 2>&1 ||
+	{ cat _build/extension-zip.log; exit 1; }
+zip=$(ls "$top"/_build/default/docker-extension-*.zip)
 for t in test_vm_smoke test_debian_real; do
-	if DX_TOP_BUILDDIR="$top/_build/default" bash "tests/testbed/$t.sh" > "_build/$t.log" 2>&1; then
+	if DX_TOP_BUILDDIR="$top/_build/default" DX_EXTENSION_ZIP="$zip" \
+		bash "tests/testbed/$t.sh" > "_build/$t.log" 2>&1; then
 		passed=$((passed + 1))
 		tail -n 2 "_build/$t.log"
 	else

@@ -105,11 +105,23 @@ ok "certificates made: tenant (thumbprint ${thumb:0:8}...), CA, two server certi
 stage=$work/stage
 mkdir -p "$stage$EXT/bin" "$stage$EXT/plugins" "$stage$EXT/config" "$stage$EXT/status" \
 	"$stage$LOGDIR/events"
-cp "$handler" "$stage$EXT/bin/docker-extension"
-for so in "$build"/plugins/.libs/*.so; do cp "$so" "$stage$EXT/plugins/"; done
-cat > "$stage$EXT/HandlerManifest.json" <<'EOF'
+if [ -n "${DX_EXTENSION_ZIP:-}" ]; then
+	# The published package, unpacked the way waagent does it: zipfile
+	# drops the modes, then u+x on every file.
+	python3 -c 'import os, stat, sys, zipfile
+zipfile.ZipFile(sys.argv[1]).extractall(sys.argv[2])
+for root, _, files in os.walk(sys.argv[2]):
+    for f in files:
+        p = os.path.join(root, f)
+        os.chmod(p, os.stat(p).st_mode | stat.S_IXUSR)' "$DX_EXTENSION_ZIP" "$stage$EXT"
+	ok "the extension package $(basename "$DX_EXTENSION_ZIP") unpacked as waagent does"
+else
+	cp "$handler" "$stage$EXT/bin/docker-extension"
+	for so in "$build"/plugins/.libs/*.so; do cp "$so" "$stage$EXT/plugins/"; done
+	cat > "$stage$EXT/HandlerManifest.json" <<'EOF'
 [{"version": 1.0, "handlerManifest": {"installCommand": "bin/docker-extension install", "enableCommand": "bin/docker-extension enable", "disableCommand": "bin/docker-extension disable", "uninstallCommand": "bin/docker-extension uninstall", "updateCommand": "bin/docker-extension update", "rebootAfterInstall": false, "reportHeartbeat": false}}]
 EOF
+fi
 cat > "$stage$EXT/HandlerEnvironment.json" <<EOF
 [{"name": "$name", "version": 1.0, "handlerEnvironment": {"logFolder": "$LOGDIR", "configFolder": "$EXT/config", "statusFolder": "$EXT/status", "heartbeatFile": "$EXT/heartbeat.log", "eventsFolder": "$LOGDIR/events", "eventsFolder_preview": "$LOGDIR/events"}}]
 EOF
@@ -159,6 +171,8 @@ else
 	stop "settings: protected certificates encrypted" "the envelope does not decrypt to {certs: {ca, cert, key}}"
 fi
 cp "$work/0.settings" "$stage$EXT/config/0.settings"
+printf '%s' '{"docker": {"source": "distro", "port": 2376}}' > "$stage$EXT/config/public.json"
+printf '%s' '{"docker": {"prot": 2376}}' > "$stage$EXT/config/typo.json"
 chmod 600 "$stage$EXT/config/0.settings"
 
 tar --numeric-owner -C "$stage" -cf - . | vm_exec tar --numeric-owner -C / -xf - ||
@@ -169,6 +183,23 @@ check "layout: $EXT owned by root, nothing group/world writable" "$([ -z "$bad" 
 missing=$(vm_exec ldd "$EXT/bin/docker-extension" "$EXT/plugins/debian.so" 2>&1 | grep 'not found' || true)
 [ -z "$missing" ] || stop "layout: the handler's libraries are in the VM" "$missing"
 ok "layout: the handler's libraries are in the VM (ldd)"
+if out=$(vm_exec "$EXT/bin/docker-extension" --version 2>&1) && [[ $out == "docker-extension "* ]]; then
+	ok "--version in the VM: $out"
+else
+	ko "--version in the VM" "$out"
+fi
+rc=0; out=$(vm_exec "$EXT/bin/docker-extension" validate "$EXT/config/typo.json" 2>&1) || rc=$?
+if [ "$rc" = 2 ] && [[ $out == *"did you mean docker.port"* ]]; then
+	ok "validate in the VM: a typo is a warning with a suggestion (exit 2)"
+else
+	ko "validate in the VM: typo" "exit $rc" "$out"
+fi
+rc=0; out=$(vm_exec "$EXT/bin/docker-extension" validate "$EXT/config/public.json" 2>&1) || rc=$?
+if [ "$rc" = 1 ] && [[ $out == *"docker.port"* ]]; then
+	ok "validate in the VM: a port without certificates is an error (exit 1)"
+else
+	ko "validate in the VM: port without certs" "exit $rc" "$out"
+fi
 if out=$(vm_exec "$EXT/bin/docker-extension" detect 2>&1) &&
 	grep -qE '^distribution: +debian' <<<"$out" && grep -qF "plugin:       $EXT/plugins/debian.so" <<<"$out"; then
 	ok "detect in the VM: debian, plugin loaded from $EXT/plugins/debian.so"
