@@ -42,22 +42,6 @@ static const char *const passed_through[] = { "DOCKER_HOST", "DOCKER_CONFIG" };
 
 /* ---- small helpers ---------------------------------------------------------------- */
 
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
-static void sleep_ms(unsigned ms)
-{
-	struct timespec ts = { (time_t)(ms / 1000), (long)(ms % 1000) * 1000000L };
-
-	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-		;
-}
-
 /* Case-insensitive substring search in compose's or docker's output. */
 static int mentions(const char *text, const char *needle)
 {
@@ -406,7 +390,7 @@ static int run_with_retry(const struct compose_tool *t,
                           char *msg, size_t msgsize)
 {
 	char out[COMPOSE_OUTPUT_MAX];
-	uint64_t start = now_ms();
+	uint64_t start = host_clock_ms();
 	unsigned delay = COMPOSE_RETRY_FIRST_MS;
 	int r;
 
@@ -417,11 +401,11 @@ static int run_with_retry(const struct compose_tool *t,
 			return DX_OK;
 		r = classify(out, r);
 		if (r != DX_ERR_REGISTRY ||
-		    now_ms() - start + delay > COMPOSE_RETRY_TOTAL_MS)
+		    host_clock_ms() - start + delay > COMPOSE_RETRY_TOTAL_MS)
 			break;
 		log_warn("compose %s: registry not reachable, retrying in %u s",
 		         verb[0], delay / 1000);
-		sleep_ms(delay);
+		host_pause_ms(delay);
 		delay = delay * 2 > COMPOSE_RETRY_MAX_MS ? COMPOSE_RETRY_MAX_MS
 		                                        : delay * 2;
 	}
@@ -636,7 +620,7 @@ int compose_verify(const char *socket, const struct dx_settings *s,
                    struct compose_result **res, size_t *n)
 {
 	struct watch w;
-	uint64_t start = now_ms();
+	uint64_t start = host_clock_ms();
 	size_t i;
 	int r;
 
@@ -645,7 +629,7 @@ int compose_verify(const char *socket, const struct dx_settings *s,
 	memset(&w, 0, sizeof(w));
 	r = look(socket, s, &w.first, &w.n_first);
 	while (r == DX_OK) {
-		uint64_t spent = now_ms() - start;
+		uint64_t spent = host_clock_ms() - start;
 
 		free(w.now);
 		w.now = NULL;
@@ -654,7 +638,7 @@ int compose_verify(const char *socket, const struct dx_settings *s,
 			break;
 		if (spent >= max_ms || (spent >= settle_ms && !pending(&w)))
 			break;
-		sleep_ms(500);
+		host_pause_ms(500);
 	}
 	if (r != DX_OK)
 		goto out;

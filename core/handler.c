@@ -320,25 +320,7 @@ static const char *docker_socket(void)
 
 static int ping_once(void)
 {
-	char *body = NULL;
-	size_t len;
-	int ok;
-
-	if (http_unix_get(docker_socket(), "/_ping", 2000, 64, &body, &len) !=
-	    DX_OK)
-		return 0;
-	ok = strcmp(body, "OK") == 0;
-	free(body);
-	return ok;
-}
-
-/* nanosleep(), which POSIX keeps (usleep() is gone since 2008). */
-static void sleep_ms(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-		;
+	return host_ping_docker(docker_socket(), 2000) == DX_OK;
 }
 
 /* A busy VM (another extension installing packages) can make one ping
@@ -351,7 +333,7 @@ static int docker_healthy(void)
 		if (ping_once())
 			return 1;
 		if (i < 2)
-			sleep_ms(200);
+			host_pause_ms(200);
 	}
 	return 0;
 }
@@ -745,7 +727,7 @@ static int docker_answers_within(int seconds)
 	for (i = 0; i < seconds * 4; i++) {
 		if (ping_once())
 			return 1;
-		sleep_ms(250);
+		host_pause_ms(250);
 	}
 	return 0;
 }

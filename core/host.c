@@ -125,38 +125,54 @@ static void host_progress(void *ctx, const char *fmt, ...)
 		c->progress(c->progress_arg, line);
 }
 
-static uint64_t host_now_ms(void *ctx)
+uint64_t host_clock_ms(void)
 {
 	struct timespec ts;
 
-	(void)ctx;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
-static void host_sleep_ms(void *ctx, unsigned ms)
+/* nanosleep(), which POSIX keeps (usleep() is gone since 2008). */
+void host_pause_ms(unsigned ms)
 {
 	struct timespec ts = { (time_t)(ms / 1000), (long)(ms % 1000) * 1000000L };
 
-	(void)ctx;
 	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
 		;
 }
 
-static int host_docker_ping(void *ctx, const char *socket_path,
-                            unsigned timeout_ms)
+int host_ping_docker(const char *socket_path, unsigned timeout_ms)
 {
 	char *body = NULL;
 	size_t len;
 	int ok;
 
-	(void)ctx;
 	if (http_unix_get(socket_path, "/_ping", timeout_ms, 64, &body,
 	                  &len) != DX_OK)
 		return DX_ERR_DAEMON_DOWN;
 	ok = strcmp(body, "OK") == 0;
 	free(body);
 	return ok ? DX_OK : DX_ERR_DAEMON_DOWN;
+}
+
+static uint64_t host_now_ms(void *ctx)
+{
+	(void)ctx;
+	return host_clock_ms();
+}
+
+static void host_sleep_ms(void *ctx, unsigned ms)
+{
+	(void)ctx;
+	host_pause_ms(ms);
+}
+
+static int host_docker_ping(void *ctx, const char *socket_path,
+                            unsigned timeout_ms)
+{
+	(void)ctx;
+	return host_ping_docker(socket_path, timeout_ms);
 }
 
 void host_set_progress(host_progress_fn fn, void *arg)

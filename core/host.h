@@ -5,6 +5,8 @@
 #ifndef DX_HOST_H
 #define DX_HOST_H
 
+#include <stdint.h>
+
 #include "dx_plugin.h"
 
 /* Fill `host` with the core's functions.  `settings` stays owned by the
@@ -16,6 +18,14 @@ void host_init(struct dx_host *host, const struct dx_settings_view *settings,
    compose): log the argv, run it, redact its output, log a failure with
    the output's tail. */
 int host_run_command(struct dx_run *run);
+
+/* What host->now_ms(), ->sleep_ms() and ->docker_ping() do, for the
+   core's own waits: monotonic milliseconds; a sleep that resumes after a
+   signal; DX_OK when the engine on `socket_path` answers GET /_ping with
+   "OK" within timeout_ms, else DX_ERR_DAEMON_DOWN. */
+uint64_t host_clock_ms(void);
+void host_pause_ms(unsigned ms);
+int host_ping_docker(const char *socket_path, unsigned timeout_ms);
 
 /* Where host->progress() lines go besides the log (the handler puts them
    into the transitioning status); NULL for the log only. */

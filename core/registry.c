@@ -5,12 +5,10 @@
 
 #include "registry.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 
 #include "exec.h"
 #include "host.h"
@@ -87,14 +85,6 @@ static int login_once(const char *docker, const struct settings_login *l,
 	return r;
 }
 
-static void sleep_ms(unsigned ms)
-{
-	struct timespec ts = { (time_t)(ms / 1000), (long)(ms % 1000) * 1000000L };
-
-	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-		;
-}
-
 /* Whose fault a failed login is. */
 static int login_error(const char *out, int r)
 {
@@ -128,7 +118,7 @@ int registry_login(const struct settings_login *l, char *msg,
 			break;
 		log_warn("docker login %s: registry not reachable, retrying in "
 		         "%u s", registry_display(l->server), delay / 1000);
-		sleep_ms(delay);
+		host_pause_ms(delay);
 		waited += delay;
 		delay *= 2;
 	}
