@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <mbedtls/platform_util.h>
 
@@ -230,7 +231,8 @@ int compose_write(const char *path, const char *text)
 
 /* ---- running compose -------------------------------------------------------------- */
 
-static int env_build(const struct dx_settings *s, struct env_list *e);
+static int env_build(const struct compose_tool *t,
+                     const struct dx_settings *s, struct env_list *e);
 
 static void env_free(struct env_list *e)
 {
@@ -241,8 +243,10 @@ static void env_free(struct env_list *e)
 		free(e->items[i]);
 	}
 	free(e->items);
-	e->items = NULL;
-	e->n = 0;
+	if (e->file != NULL)
+		mbedtls_platform_zeroize(e->file, e->file_len);
+	free(e->file);
+	memset(e, 0, sizeof(*e));
 }
 
 void compose_environment_free(struct env_list *e)
@@ -250,9 +254,21 @@ void compose_environment_free(struct env_list *e)
 	env_free(e);
 }
 
-int compose_environment(const struct dx_settings *s, struct env_list *e)
+int compose_environment(const struct compose_tool *t,
+                        const struct dx_settings *s, struct env_list *e)
 {
-	return env_build(s, e);
+	return env_build(t, s, e);
+}
+
+int compose_env_file_path(char *out, size_t outsize)
+{
+	const char *dir = getenv("DOCKER_EXTENSION_COMPOSE_DIR");
+	int n;
+
+	if (dir == NULL || *dir == '\0')
+		dir = COMPOSE_DEFAULT_DIR;
+	n = snprintf(out, outsize, "%s/%s", dir, COMPOSE_ENV_FILE_NAME);
+	return n > 0 && (size_t)n < outsize ? DX_OK : DX_ERR_INVALID_ARG;
 }
 
 static int env_add(struct env_list *e, const char *name, const char *value)
@@ -267,18 +283,71 @@ static int env_add(struct env_list *e, const char *name, const char *value)
 	return DX_OK;
 }
 
+/* --env-file: the compose plugin, and docker-compose from 1.25. */
+static int reads_env_file(const struct compose_tool *t)
+{
+	unsigned long major, minor;
+	char *end;
+
+	if (t->plugin)
+		return 1;
+	errno = 0;
+	major = strtoul(t->version, &end, 10);
+	if (errno != 0 || end == t->version || *end != '.')
+		return 0;
+	minor = strtoul(end + 1, &end, 10);
+	return errno == 0 && (major > 1 || (major == 1 && minor >= 25));
+}
+
+/* NAME='VALUE' means VALUE, byte for byte, to docker-compose's
+   python-dotenv and to compose v2's parser alike only when VALUE has no
+   quote, backslash or line break. */
+static int env_file_can_carry(const char *value)
+{
+	return strpbrk(value, "'\\\r\n") == NULL;
+}
+
+static int env_file_add(struct env_list *e, size_t cap, const char *name,
+                        const char *value)
+{
+	int n = snprintf(e->file + e->file_len, cap - e->file_len, "%s='%s'\n",
+	                 name, value);
+
+	if (n < 0 || (size_t)n >= cap - e->file_len)
+		return DX_ERR_NOMEM;   /* cap was computed from the lengths */
+	e->file_len += (size_t)n;
+	return DX_OK;
+}
+
+static size_t env_file_cap(const struct dx_settings *s)
+{
+	size_t cap = 1, i;
+
+	for (i = 0; i < s->n_secret_env; i++)
+		cap += strlen(s->secret_env[i].name) +
+		       strlen(s->secret_env[i].value) + 4;
+	return cap;
+}
+
 /* compose-environment, then the protected environment: a name in both
-   gets the protected value (the public entry is left out, so the child
+   gets the protected value (the public entry is left out, so compose
    never sees two). */
-static int env_build(const struct dx_settings *s, struct env_list *e)
+static int env_build(const struct compose_tool *t,
+                     const struct dx_settings *s, struct env_list *e)
 {
 	size_t cap = s->n_compose_env + s->n_secret_env + 3, i, j;
+	size_t file_cap = env_file_cap(s);
+	int use_file = reads_env_file(t);
 	int r = DX_OK;
 
-	e->n = 0;
+	memset(e, 0, sizeof(*e));
 	e->items = calloc(cap + 1, sizeof(char *));
-	if (e->items == NULL)
+	e->file = use_file && s->n_secret_env > 0 ? calloc(1, file_cap) : NULL;
+	if (e->items == NULL || (use_file && s->n_secret_env > 0 &&
+	                         e->file == NULL)) {
+		env_free(e);
 		return DX_ERR_NOMEM;
+	}
 	for (i = 0; i < s->n_compose_env && r == DX_OK; i++) {
 		int overridden = 0;
 
@@ -290,8 +359,17 @@ static int env_build(const struct dx_settings *s, struct env_list *e)
 			r = env_add(e, s->compose_env[i].name,
 			            s->compose_env[i].value);
 	}
-	for (i = 0; i < s->n_secret_env && r == DX_OK; i++)
-		r = env_add(e, s->secret_env[i].name, s->secret_env[i].value);
+	for (i = 0; i < s->n_secret_env && r == DX_OK; i++) {
+		if (e->file != NULL &&
+		    env_file_can_carry(s->secret_env[i].value)) {
+			r = env_file_add(e, file_cap, s->secret_env[i].name,
+			                 s->secret_env[i].value);
+		} else {
+			r = env_add(e, s->secret_env[i].name,
+			            s->secret_env[i].value);
+			e->in_environ++;
+		}
+	}
 	for (i = 0; i < sizeof(passed_through) / sizeof(passed_through[0]) &&
 	            r == DX_OK;
 	     i++) {
@@ -300,16 +378,24 @@ static int env_build(const struct dx_settings *s, struct env_list *e)
 		if (v != NULL)
 			r = env_add(e, passed_through[i], v);
 	}
+	if (r == DX_OK && e->file != NULL && e->file_len == 0) {
+		free(e->file);
+		e->file = NULL;
+	}
 	if (r != DX_OK)
 		env_free(e);
 	return r;
 }
 
-/* Only names: values may be secrets, and public ones add nothing. */
-static void log_env_names(const struct dx_settings *s)
+/* Only names: values may be secrets, and public ones add nothing.  A
+   protected value that has to travel in compose's environment is said,
+   by name, with the reason. */
+static void log_env_names(const struct compose_tool *t,
+                          const struct dx_settings *s)
 {
 	char line[1024];
 	size_t used = 0, i;
+	int file = reads_env_file(t);
 
 	line[0] = '\0';
 	for (i = 0; i < s->n_compose_env && used < sizeof(line); i++)
@@ -319,23 +405,71 @@ static void log_env_names(const struct dx_settings *s)
 		used += (size_t)snprintf(line + used, sizeof(line) - used,
 		                         " %s(protected)", s->secret_env[i].name);
 	log_info("compose environment:%s", line);
+	for (i = 0; i < s->n_secret_env; i++) {
+		if (!file)
+			log_warn("protected %s is passed in compose's "
+			         "environment: %s %s reads no --env-file "
+			         "(1.25 does)", s->secret_env[i].name,
+			         t->plugin ? "docker compose" : "docker-compose",
+			         t->version);
+		else if (!env_file_can_carry(s->secret_env[i].value))
+			log_warn("protected %s is passed in compose's "
+			         "environment: its value has a quote, a "
+			         "backslash or a line break, which an env file "
+			         "cannot carry for every compose",
+			         s->secret_env[i].name);
+	}
 }
 
-/* One compose command: <tool> -p P -f FILE <verb...>. */
+/* The protected values go to compose in a 0600 file that lives only
+   while the command runs. */
+static int env_file_write(const struct env_list *env, char *path,
+                          size_t pathsize)
+{
+	int r = compose_env_file_path(path, pathsize);
+
+	if (r == DX_OK)
+		r = fileio_write_atomic(path, env->file, env->file_len, 0600);
+	if (r != DX_OK)
+		log_error("cannot write the compose environment file %s: %s",
+		          path, err_str(r));
+	return r;
+}
+
+static void env_file_remove(const char *path)
+{
+	if (unlink(path) != 0 && errno != ENOENT)
+		log_warn("cannot remove %s: %s", path, strerror(errno));
+}
+
+/* One compose command: <tool> [--env-file F] -p P -f FILE <verb...>. */
 static int run_compose(const struct compose_tool *t,
                        const struct dx_settings *s, const char *file,
                        const char *const *verb, unsigned timeout_ms,
                        char *out, size_t outsize)
 {
-	const char *argv[16];
+	const char *argv[18];
+	char env_path[PATH_MAX] = "";
 	struct env_list env;
 	struct dx_run run;
 	size_t n = 0;
 	int r;
 
+	r = env_build(t, s, &env);
+	if (r != DX_OK)
+		return r;
+	if (env.file != NULL) {
+		r = env_file_write(&env, env_path, sizeof(env_path));
+		if (r != DX_OK)
+			goto out;
+	}
 	argv[n++] = t->path;
 	if (t->plugin)
 		argv[n++] = "compose";
+	if (env.file != NULL) {
+		argv[n++] = "--env-file";
+		argv[n++] = env_path;
+	}
 	argv[n++] = "-p";
 	argv[n++] = compose_project(s);
 	argv[n++] = "-f";
@@ -343,9 +477,6 @@ static int run_compose(const struct compose_tool *t,
 	for (; *verb != NULL && n < sizeof(argv) / sizeof(argv[0]) - 1; verb++)
 		argv[n++] = *verb;
 	argv[n] = NULL;
-	r = env_build(s, &env);
-	if (r != DX_OK)
-		return r;
 	memset(&run, 0, sizeof(run));
 	run.argv = argv;
 	run.envp = (const char *const *)env.items;
@@ -353,9 +484,12 @@ static int run_compose(const struct compose_tool *t,
 	run.output = out;
 	run.output_size = outsize;
 	r = host_run_command(&run);
-	env_free(&env);
 	if (r == DX_OK && run.exit_status != 0)
 		r = DX_ERR_EXEC_FAILED;
+out:
+	if (env_path[0] != '\0')
+		env_file_remove(env_path);
+	env_free(&env);
 	return r;
 }
 
@@ -435,7 +569,7 @@ int compose_up(const struct compose_tool *t, const struct dx_settings *s,
 	char out[COMPOSE_OUTPUT_MAX];
 	int r;
 
-	log_env_names(s);
+	log_env_names(t, s);
 	if (!images_present(socket, s)) {
 		/* Something must come from a registry: wait out its hiccups. */
 		r = run_with_retry(t, s, file, pull, COMPOSE_PULL_TIMEOUT_MS,

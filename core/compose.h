@@ -15,6 +15,7 @@
 
 #define COMPOSE_DEFAULT_DIR "/etc/docker/compose"
 #define COMPOSE_FILE_NAME "docker-compose.yml"
+#define COMPOSE_ENV_FILE_NAME "docker-compose.env"
 
 struct compose_tool {
 	char path[PATH_MAX];     /* /usr/bin/docker or .../docker-compose */
@@ -30,17 +31,31 @@ int compose_file_path(char *out, size_t outsize);
    "compose"). */
 const char *compose_project(const struct dx_settings *s);
 
-/* The compose process's environment: compose-environment, then the
-   protected environment (a name in both gets the protected value, once),
-   then DOCKER_HOST and DOCKER_CONFIG when the handler has them.  Items
-   are "NAME=VALUE", NULL-terminated; free (and wipe) with
-   compose_environment_free(). */
+/* The environment of a compose run.  `items` is the process's
+   environment: compose-environment (minus the names the protected
+   environment also sets), then DOCKER_HOST and DOCKER_CONFIG when the
+   handler has them; "NAME=VALUE", NULL-terminated.  `file` holds the
+   protected values as NAME='VALUE' lines for compose's --env-file, so
+   that no secret is in the environment of a process (/proc/PID/environ);
+   NULL when there is none.  A protected value that an env file cannot
+   carry the same way for every compose (a ', a \ or a line break in
+   it), or a compose too old for --env-file (docker-compose before 1.25),
+   puts the value in `items` instead, and the run logs the name.  Free
+   (and wipe) with compose_environment_free(). */
 struct env_list {
 	char **items;
 	size_t n;
+	char *file;
+	size_t file_len;
+	size_t in_environ;       /* protected values in items (see above) */
 };
-int compose_environment(const struct dx_settings *s, struct env_list *e);
+int compose_environment(const struct compose_tool *t,
+                        const struct dx_settings *s, struct env_list *e);
 void compose_environment_free(struct env_list *e);
+
+/* The env file next to the compose file (COMPOSE_ENV_FILE_NAME).  It
+   exists only while a compose command runs. */
+int compose_env_file_path(char *out, size_t outsize);
 
 /* `docker compose` when the plugin answers, else docker-compose.
    DX_ERR_EXEC with a message when neither is there. */

@@ -192,6 +192,9 @@ check "v1 form: the compose tool is named in the status" \
 served=$(curl -s --max-time 5 "http://127.0.0.1:$web_port/")
 check "the protected value reaches the container (served over HTTP)" \
 	"$([ "$served" = "$secret" ]; echo $?)" "served: ${served:0:40}"
+check "the protected value went to compose in --env-file, a file gone after the run" \
+	"$(grep -q 'run: .*docker-compose --env-file .*/docker-compose.env -p ' "$log" && [ ! -e "$work/compose/docker-compose.env" ]; echo $?)" \
+	"$(grep -m1 'run: .*docker-compose' "$log")" "$(ls -l "$work/compose")"
 cfile="$work/compose/docker-compose.yml"
 check "compose file written 0600 in the modern form" \
 	"$([ "$(stat -c %a "$cfile")" = 600 ] && grep -q '"services":{"web"' "$cfile" && grep -q '"network_mode":"none"' "$cfile"; echo $?)" \

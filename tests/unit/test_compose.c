@@ -200,18 +200,20 @@ static int env_has(const struct env_list *e, const char *item)
 
 static void test_environment(void)
 {
+	struct compose_tool old = { "/usr/bin/docker-compose", 0, "1.24.1" };
 	struct dx_settings s;
 	struct settings_report rep;
 	struct env_list e;
 	size_t i;
 	int named_a = 0;
 
+	/* docker-compose 1.24 has no --env-file: everything in the environment */
 	CU_ASSERT_EQUAL_FATAL(parse("{'compose':{'w':{'image':'a'}},"
 	                            "'compose-environment':{'A':'public',"
 	                            "'B':'b','COMPOSE_HTTP_TIMEOUT':'60'}}",
 	                            "{'environment':{'A':'secret','C':'c'}}",
 	                            &s, &rep), 0);
-	CU_ASSERT_EQUAL_FATAL(compose_environment(&s, &e), 0);
+	CU_ASSERT_EQUAL_FATAL(compose_environment(&old, &s, &e), 0);
 	CU_ASSERT_EQUAL(env_has(&e, "A=secret"), 1);   /* protected wins */
 	CU_ASSERT_EQUAL(env_has(&e, "A=public"), 0);
 	for (i = 0; i < e.n; i++)
@@ -222,6 +224,8 @@ static void test_environment(void)
 	CU_ASSERT_EQUAL(env_has(&e, "COMPOSE_HTTP_TIMEOUT=60"), 1);
 	CU_ASSERT_EQUAL(env_has(&e, "COMPOSE_PROJECT_NAME=compose"), 1);
 	CU_ASSERT_PTR_NULL(e.items[e.n]);
+	CU_ASSERT_PTR_NULL(e.file);
+	CU_ASSERT_EQUAL(e.in_environ, 2);
 	CU_ASSERT_STRING_EQUAL(compose_project(&s), "compose");
 	compose_environment_free(&e);
 	CU_ASSERT_PTR_NULL(e.items);
@@ -233,6 +237,53 @@ static void test_environment(void)
 	                            "{'COMPOSE_PROJECT_NAME':'Shop'}}",
 	                            NULL, &s, &rep), 0);
 	CU_ASSERT_STRING_EQUAL(compose_project(&s), "Shop");
+	settings_free(&s);
+	settings_report_free(&rep);
+}
+
+/* docker-compose 1.25+ and the plugin: protected values only in the env
+   file, as NAME='VALUE'; a value the file cannot carry stays in the
+   environment. */
+static void test_environment_file(void)
+{
+	static const struct compose_tool tools[] = {
+		{ "/usr/bin/docker-compose", 0, "1.29.2" },
+		{ "/usr/bin/docker", 1, "2.29.7" },
+	};
+	struct dx_settings s;
+	struct settings_report rep;
+	struct env_list e;
+	size_t i;
+
+	CU_ASSERT_EQUAL_FATAL(parse("{'compose':{'w':{'image':'a'}},"
+	                            "'compose-environment':{'A':'public','B':'b'}}",
+	                            "{'environment':{'A':'s3cr$t #x','Q':'it\\u0027s',"
+	                            "'N':'two\\nlines','E':''}}",
+	                            &s, &rep), 0);
+	for (i = 0; i < TU_N_ROWS(tools); i++) {
+		CU_ASSERT_EQUAL_FATAL(compose_environment(&tools[i], &s, &e), 0);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(e.file);
+		CU_ASSERT_EQUAL(e.file_len, strlen(e.file));
+		CU_ASSERT_STRING_EQUAL(e.file, "A='s3cr$t #x'\nE=''\n");
+		CU_ASSERT_EQUAL(env_has(&e, "A=s3cr$t #x"), 0);
+		CU_ASSERT_EQUAL(env_has(&e, "A=public"), 0);  /* still overridden */
+		CU_ASSERT_EQUAL(env_has(&e, "B=b"), 1);
+		/* a quote or a line break: the environment, counted */
+		CU_ASSERT_EQUAL(env_has(&e, "Q=it's"), 1);
+		CU_ASSERT_EQUAL(env_has(&e, "N=two\nlines"), 1);
+		CU_ASSERT_EQUAL(e.in_environ, 2);
+		compose_environment_free(&e);
+		CU_ASSERT_PTR_NULL(e.file);
+	}
+	settings_free(&s);
+	settings_report_free(&rep);
+
+	/* no protected environment: no file */
+	CU_ASSERT_EQUAL_FATAL(parse("{'compose':{'w':{'image':'a'}}}", NULL, &s,
+	                            &rep), 0);
+	CU_ASSERT_EQUAL_FATAL(compose_environment(&tools[1], &s, &e), 0);
+	CU_ASSERT_PTR_NULL(e.file);
+	compose_environment_free(&e);
 	settings_free(&s);
 	settings_report_free(&rep);
 }
@@ -391,6 +442,8 @@ void test_compose_register(void)
 	CU_add_test(s, "bad definitions name the key", test_bad_definitions);
 	CU_add_test(s, "the file per compose tool", test_render);
 	CU_add_test(s, "environment: protected wins, once", test_environment);
+	CU_add_test(s, "environment: protected values in the env file only",
+	            test_environment_file);
 	CU_add_test(s, "engine: container list", test_engine_list);
 	CU_add_test(s, "engine: inspect", test_engine_inspect);
 	CU_add_test(s, "engine: log frames", test_engine_logs);
