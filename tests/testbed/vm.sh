@@ -31,11 +31,12 @@ TB_VERSION=1
 TB_CACHE=${TB_CACHE:-/var/cache/docker-extension-testbed}
 TB_SUITE=bookworm
 # Everything the handler needs at run time, and nothing of Docker's: the
-# extension installs Docker itself.  python3 because waagent is Python.
+# extension installs Docker itself.  waagent: Debian's Azure Linux Agent,
+# whose own extension-handling code drives our package (waagent_drive.py).
 TB_PACKAGES=(
 	systemd systemd-sysv dbus
 	ca-certificates curl gnupg openssl
-	iproute2 procps python3
+	iproute2 procps python3 waagent
 	libcjson1 libcurl4 libmbedtls14 libmbedcrypto7 libmbedx509-1
 )
 TB_REG_USER=dxtb
@@ -112,13 +113,16 @@ tb_rootfs_customize() { # root
 	: > "$r/etc/machine-id"
 	rm -f "$r/var/lib/dbus/machine-id"
 	echo dxvm > "$r/etc/hostname"
-	# Units that have nothing to do in a container and only fail there.
+	# Units that have nothing to do in a container and only fail there;
+	# and the agent's daemon, which would provision against a WireServer
+	# that is not there: the tests run waagent's code themselves.
 	local u
 	for u in getty@tty1.service console-getty.service serial-getty@.service \
 		systemd-udevd.service systemd-udev-trigger.service \
 		systemd-modules-load.service systemd-remount-fs.service \
 		sys-kernel-config.mount sys-kernel-debug.mount sys-kernel-tracing.mount \
-		dev-hugepages.mount systemd-firstboot.service; do
+		dev-hugepages.mount systemd-firstboot.service \
+		walinuxagent.service; do
 		ln -sf /dev/null "$r/etc/systemd/system/$u"
 	done
 	mkdir -p "$r/var/lib/waagent"
