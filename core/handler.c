@@ -95,6 +95,10 @@ struct run_ctx {
 	struct status_report *status;   /* large: on the heap */
 	const char *failed_step;        /* the step that failed, for the
 	                                   top-level message */
+	const char *plugin_step;        /* the step a plugin is in, for its
+	                                   progress lines */
+	char plugin_said[512];          /* its last progress line: on a
+	                                   failure, the reason */
 };
 
 /* A message into a fixed buffer; a long one is cut, which is fine for a
@@ -436,12 +440,36 @@ static int step(struct run_ctx *c, const char *name, int r,
 		log_info("%s: %s", name, done_msg);
 	} else {
 		c->failed_step = name;
-		status_sub(c->status, name, STATUS_ERROR, err_status_code(r),
-		           "%s failed: %s (details in %s/" LOG_FILE_NAME ")",
-		           name, err_str(r), c->env.log_folder);
+		if (c->plugin_step != NULL && c->plugin_said[0] != '\0')
+			/* The plugin's own words: what it ran, what the unit's
+			   journal said (redacted by status_sub). */
+			status_sub(c->status, name, STATUS_ERROR,
+			           err_status_code(r), "%s failed: %s: %s", name,
+			           err_str(r), c->plugin_said);
+		else
+			status_sub(c->status, name, STATUS_ERROR,
+			           err_status_code(r),
+			           "%s failed: %s (details in %s/" LOG_FILE_NAME ")",
+			           name, err_str(r), c->env.log_folder);
 		log_error("%s failed: %s", name, err_str(r));
 	}
+	c->plugin_step = NULL;          /* what the plugin said was about this step */
+	c->plugin_said[0] = '\0';
 	return r;
+}
+
+/* A plugin's progress line ("waiting for the package manager lock held
+   by ...") goes into the status at once, as the running step's
+   substatus, so that whoever reads the status (waagent, the portal,
+   `docker-extension status`) sees why the step takes long. */
+static void on_plugin_progress(void *arg, const char *line)
+{
+	struct run_ctx *c = arg;
+
+	status_sub(c->status, c->plugin_step != NULL ? c->plugin_step : "plugin",
+	           STATUS_TRANSITIONING, 0, "%s", line);
+	snprintf(c->plugin_said, sizeof(c->plugin_said), "%s", line);
+	write_status(c);
 }
 
 /* Make the VM match the settings: the plugin installs and configures
@@ -758,6 +786,7 @@ static int apply(struct run_ctx *c, const struct state_digests *want,
 		                             sizeof(members) / sizeof(members[0]) - 1);
 		view.users = members;
 		host_init(&host, &view, "");
+		host_set_progress(on_plugin_progress, c);
 		r = loader_load(d, dir, &host, &lp, msg, sizeof(msg));
 	}
 	if (r != DX_OK) {
@@ -775,6 +804,8 @@ static int apply(struct run_ctx *c, const struct state_digests *want,
 	healthy = docker_healthy();
 
 	log_set_step("install");
+	c->plugin_step = "install";
+	c->plugin_said[0] = '\0';
 	mark_area(c, cur, want, STATE_AREA_INSTALL, 0);
 	mark_area(c, cur, want, STATE_AREA_USERS, 0);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -786,6 +817,8 @@ static int apply(struct run_ctx *c, const struct state_digests *want,
 	mark_area(c, cur, want, STATE_AREA_USERS, 1);
 
 	log_set_step("daemon");
+	c->plugin_step = "daemon";
+	c->plugin_said[0] = '\0';
 	daemon_changed = strcmp(cur->hex[STATE_AREA_DAEMON],
 	                        want->hex[STATE_AREA_DAEMON]) != 0;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -824,6 +857,8 @@ static int apply(struct run_ctx *c, const struct state_digests *want,
 	r = DX_OK;
 out:
 	log_set_step(c->command);
+	host_set_progress(NULL, NULL);
+	c->plugin_step = NULL;
 	loader_unload(&lp);
 	return r;
 }

@@ -1,94 +1,110 @@
 #!/bin/bash
-# The README's first command: set up everything, build, and run the
-# handler's main job on a self-contained demo.
+# The README's first command: set everything up, then run the main job for
+# real on a self-contained demo.  It builds the extension package, starts a
+# Debian 12 "VM" with systemd (tests/testbed), and lets waagent's own code
+# install and enable the extension with a sample settings file: Docker
+# from Debian's archive, the TLS port with certificates made by
+# `docker-extension gen-certs`, a registry login, and a compose web
+# service whose page shows a protected environment value.  It prints the
+# status waagent parsed, the per-service substatus and the service's HTTP
+# answer, then removes everything it made (also on failure or Ctrl-C) and
+# says how long each stage took.
 #
-# What the handler can do today (it grows with each release): detect the
-# distribution, load its plugin through the ABI, and run waagent's commands
-# with full settings validation, status files, a detached worker and logs.
-# The demo runs it from an extension-package layout (bin/ beside plugins/,
-# as waagent unpacks it) on this machine and on demo root file systems; it
-# changes nothing outside _build/.
+# Keep it running to look around: DEMO_KEEP=1 bash scripts/demo.sh
+# (then: bash tests/testbed/vm.sh shell DIR, and vm.sh down DIR).
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
+if [ "$(id -u)" != 0 ]; then
+	echo "demo: run as root (it installs packages and runs a private Docker Engine)" >&2
+	exit 1
+fi
 
+declare -a stage_names=() stage_secs=()
+t_stage=$(date +%s%3N)
+stage_done() { # name
+	local now
+	now=$(date +%s%3N)
+	stage_names+=("$1")
+	stage_secs+=("$(( (now - t_stage) / 1000 )).$(( (now - t_stage) % 1000 / 100 ))")
+	t_stage=$now
+}
+
+echo "## 1. Set up this machine and build (scripts/setup-debian.sh, scripts/build.sh)"
 bash scripts/setup-debian.sh
 bash scripts/build.sh default
-build="$top/_build/default"
-demo="$build/demo"
-rm -rf "$demo"
-mkdir -p "$demo/pkg/bin" "$demo/pkg/plugins"
-install -m 0755 "$build/docker-extension" "$demo/pkg/bin/docker-extension"
-for so in "$build"/plugins/.libs/*.so; do
-	install -m 0644 "$so" "$demo/pkg/plugins/"
-done
-handler="$demo/pkg/bin/docker-extension"
+make -C _build/default extension-zip --no-print-directory 2>&1 | tail -n 1
+zip=$(ls "$top"/_build/default/docker-extension-*.zip)
+stage_done "set up and build the package"
 
-run() {
-	echo
-	echo "\$ docker-extension $*"
-	"$handler" "$@" && echo "(exit 0)" || echo "(exit $?)"
+# shellcheck source=../tests/testbed/vm.sh
+. tests/testbed/vm.sh
+# shellcheck source=../tests/testbed/walib.sh
+. tests/testbed/walib.sh
+dir=$(mktemp -d /tmp/dx-demo.XXXXXX)
+work=$(mktemp -d /tmp/dx-demo-work.XXXXXX)
+cleanup() {
+	if [ "${DEMO_KEEP:-}" = 1 ]; then
+		echo "demo: kept; bash tests/testbed/vm.sh shell $dir; remove with: bash tests/testbed/vm.sh down $dir"
+		return
+	fi
+	vm_down "$dir"
+	rm -rf "$dir" "$work"
 }
-
-run --version
-echo; echo "## This machine"
-run detect
-
-echo; echo "## Demo root file systems (tests/fixtures/os-release)"
-fixtures="$top/tests/fixtures/os-release"
-for f in ubuntu-22.04 rhel-9.4 flatcar fedora-40; do
-	root="$demo/roots/$f"
-	mkdir -p "$root/etc"
-	cp "$fixtures/$f" "$root/etc/os-release"
-	run detect --root "$root"
-done
-
-# ---- the handler as waagent runs it ---------------------------------------------
-echo; echo "## The handler, run the way waagent runs it"
-ext="$demo/waagent/Demo.DockerExtension-1.0.0"
-logdir="$demo/waagent/log"
-mkdir -p "$ext/config" "$ext/status" "$logdir"
-cp -r "$demo/pkg/bin" "$demo/pkg/plugins" "$ext/"
-printf '[{"name": "Demo.DockerExtension", "version": 1.0, "handlerEnvironment": {"logFolder": "%s", "configFolder": "%s", "statusFolder": "%s", "heartbeatFile": "%s", "eventsFolder": "%s"}}]\n' \
-	"$logdir" "$ext/config" "$ext/status" "$ext/heartbeat.log" "$logdir/events" \
-	> "$ext/HandlerEnvironment.json"
-# The state that survives updates goes under _build too, not /var/lib.
-export DOCKER_EXTENSION_STATE_DIR="$demo/state"
-
-settings() { # seq public-settings-json
-	printf '{"runtimeSettings": [{"handlerSettings": {"publicSettings": %s, "protectedSettings": null, "protectedSettingsCertThumbprint": null}}]}\n' \
-		"$2" > "$ext/config/$1.settings"
-}
-waagent_run() { # command seq
-	echo
-	echo "\$ cd $ext && ConfigSequenceNumber=$2 bin/docker-extension $1"
-	(cd "$ext" && ConfigSequenceNumber="$2" bin/docker-extension "$1") &&
-		echo "(exit 0)" || echo "(exit $?)"
-}
-show_status() { # seq: wait for a terminal status, print it one entry a line
-	for _ in $(seq 50); do
-		grep -q '"status":"transitioning"' "$ext/status/$1.status" 2>/dev/null || break
-		sleep 0.1
-	done
-	echo "--- status/$1.status:"
-	sed -e 's/},{/},\n    {/g' -e 's/"substatus":\[/"substatus":[\n    /' "$ext/status/$1.status"
-	echo
-}
-
-echo; echo "# Settings with mistakes: every problem named, nothing on the VM changed."
-settings 0 '{"docker": {"port": 70000, "options": "-D", "prot": 1}, "compose-environment": {"PORT": 80}}'
-waagent_run install 0
-waagent_run enable 0
-show_status 0
-
-echo "# Valid settings: the worker asks this machine's plugin to install Docker."
-settings 1 '{"docker": {"options": ["--dns=8.8.8.8"]}}'
-waagent_run enable 1
-show_status 1
-echo "--- the log, last lines ($logdir/docker-extension.log):"
-tail -n 6 "$logdir/docker-extension.log"
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
 echo
-echo "demo: done.  The distribution plugins are skeletons in this release:"
-echo "      install, configure and restart answer 'not implemented yet'"
-echo "      (above) rather than pretend; they arrive with the plugins issue."
+echo "## 2. Start the VM: Debian 12 with systemd and waagent, no Docker (tests/testbed/vm.sh)"
+vm_up "$dir"
+stage_done "start the VM"
+
+echo
+echo "## 3. Settings: TLS certificates from docker-extension gen-certs, a protected value, a compose service"
+"$top/_build/default/docker-extension" gen-certs --host dxvm --ip "$TB_VM_IP" --out "$work/certs" > /dev/null 2>&1
+secret="demo-$(openssl rand -hex 6)"
+# $$ lets the shell in the container expand the value (compose would put
+# it on the command line otherwise; README, "Protected values").
+cmd='["sh", "-c", "mkdir -p /www && echo \"Hello from the extension; the protected value is $$APP_SECRET\" > /www/index.html && exec httpd -f -p 8080 -h /www"]'
+public=$(printf '{"docker": {"source": "distro", "port": 2376, "daemon": {"insecure-registries": ["%s"]}}, "compose": {"web": {"image": "%s", "command": %s, "environment": ["APP_SECRET"], "ports": ["8080:8080"]}}}' \
+	"$TB_REGISTRY" "$TB_IMAGE" "$cmd")
+echo "public settings:    $public"
+echo "protected settings: {\"certs\": {ca, cert, key}, \"login\": {\"server\": \"$TB_REGISTRY\", \"username\": \"$TB_REG_USER\", \"password\": \"*\"}, \"environment\": {\"APP_SECRET\": \"*\"}}"
+wa_init "$work" "$zip"
+prot=$(printf '{"certs": {"ca": "%s", "cert": "%s", "key": "%s"}, "login": {"server": "%s", "username": "%s", "password": "%s"}, "environment": {"APP_SECRET": "%s"}}' \
+	"$(base64 -w0 < "$work/certs/ca.pem")" "$(base64 -w0 < "$work/certs/server-cert.pem")" \
+	"$(base64 -w0 < "$work/certs/server-key.pem")" "$TB_REGISTRY" "$TB_REG_USER" \
+	"$(vm_registry_password)" "$secret" | wa_protect des3)
+stage_done "make certificates and settings"
+
+echo
+echo "## 4. waagent installs and enables the extension (goal state 1, sequence number 0)"
+wa_goal enabled 1.0.0 0 "$public" "$prot" 900
+stage_done "waagent: install and enable"
+IFS='|' read -r -a st <<<"$WA_STATUS"
+echo "status waagent parsed and uploaded: ${st[0]} (code ${st[1]}, ${st[2]})"
+echo "message: ${st[3]}"
+echo "substatus:"
+for s in "${st[@]:4}"; do echo "  $s"; done
+
+echo
+echo "## 5. The result, from outside the VM"
+answer=$(curl -s --max-time 5 "http://$TB_VM_IP:8080/" || true)
+echo "GET http://$TB_VM_IP:8080/  ->  $answer"
+ping=$(curl -s --max-time 5 --cacert "$work/certs/ca.pem" --cert "$work/certs/cert.pem" \
+	--key "$work/certs/key.pem" "https://$TB_VM_IP:2376/_ping" || true)
+echo "GET https://$TB_VM_IP:2376/_ping with the client certificate  ->  $ping"
+noclient=$(curl -s --max-time 5 --cacert "$work/certs/ca.pem" "https://$TB_VM_IP:2376/_ping" 2>&1 || true)
+echo "the same without a client certificate  ->  ${noclient:-refused}"
+stage_done "check from outside"
+
+echo
+printf '%-40s %8s\n' "stage" "seconds"
+for i in "${!stage_names[@]}"; do printf '%-40s %8s\n' "${stage_names[$i]}" "${stage_secs[$i]}"; done
+if [ "$WA_RC" = 0 ] && [ "${st[0]}" = success ] && [[ $answer == *"$secret"* ]] && [ "$ping" = OK ]; then
+	echo "demo: success"
+else
+	echo "demo: FAILED (see the status above; the handler log is in the VM under /var/log/azure/$WA_NAME)"
+	exit 1
+fi

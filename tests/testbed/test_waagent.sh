@@ -22,6 +22,8 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=vm.sh
 . "$here/vm.sh"
+# shellcheck source=walib.sh
+. "$here/walib.sh"
 
 pass=0 fail=0
 declare -a T_NAMES=() T_SECS=()
@@ -54,9 +56,9 @@ trap on_exit EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-NAME=Microsoft.Azure.Extensions.DockerExtension
+NAME=$WA_NAME
 LOGDIR=/var/log/azure/$NAME
-D=/root/dx                       # the test's own directory in the VM
+D=$WA_VM_DIR                     # the test's own directory in the VM
 
 stop() {
 	local step=$1; shift
@@ -79,11 +81,6 @@ ok "the VM has waagent $(vm_exec dpkg-query -W -f='${Version}' waagent) and no D
 
 umask 077
 ossl() { openssl "$@" 2> "$work/openssl.err" || { cat "$work/openssl.err" >&2; return 1; }; }
-# The VM's certificate the platform delivers in the goal state; protected
-# settings are encrypted to it.
-ossl req -x509 -newkey rsa:2048 -nodes -keyout "$work/tenant.key" -out "$work/tenant.pem" \
-	-days 2 -subj "/DC=Windows Azure CRP Certificate Generator/CN=dxvm"
-thumb=$(openssl x509 -in "$work/tenant.pem" -outform DER | sha1sum | cut -c1-40 | tr a-f A-F)
 ossl req -x509 -newkey rsa:2048 -nodes -keyout "$work/ca.key" -out "$work/ca.pem" -days 2 \
 	-subj /CN=dxtb-docker-ca -addext basicConstraints=critical,CA:TRUE \
 	-addext keyUsage=critical,keyCertSign,cRLSign
@@ -95,6 +92,7 @@ leaf() { # name eku san
 		-CAcreateserial -days 2 -extfile "$work/$1.ext" -out "$work/$1.pem"
 }
 leaf server serverAuth "subjectAltName=IP:$VM_IP,IP:127.0.0.1,DNS:localhost"
+leaf server2 serverAuth "subjectAltName=IP:$VM_IP,IP:127.0.0.1,DNS:localhost"
 leaf client clientAuth ""
 reg_pass=$(vm_registry_password)
 secret1=s1-$(openssl rand -hex 12)
@@ -103,27 +101,26 @@ secret2=s2-$(openssl rand -hex 12)
 # last line is a canary the test plants itself, so that a scan that finds
 # nothing is known to be able to find something.
 canary=leakscan-canary-$(openssl rand -hex 8)
-{ echo "$reg_pass"; echo "$secret1"; echo "$secret2"; sed -n '2,4p' "$work/server.key"; echo "$canary"; } > "$work/secrets"
+{ echo "$reg_pass"; echo "$secret1"; echo "$secret2"; sed -n '2,4p' "$work/server.key" "$work/server2.key"; echo "$canary"; } > "$work/secrets"
 canary_n=$(wc -l < "$work/secrets")
 umask 022
 
 # Two packages: the build under test as 1.0.0, and a second build of it
 # with a higher version (a different file, so waagent sees another
-# package) for the update.
-cp "$zip" "$work/pkg-1.0.0.zip"
+# package) for the update.  wa_init also makes the VM's certificate the
+# platform delivers in the goal state (protected settings are encrypted
+# to it) and puts waagent_drive.py in the VM.
 cp "$zip" "$work/pkg-1.1.0.zip"
 python3 - "$work/pkg-1.1.0.zip" <<'PY'
 import sys, zipfile
 with zipfile.ZipFile(sys.argv[1], "a") as z:
     z.writestr(zipfile.ZipInfo("BUILD", (1980, 1, 1, 0, 0, 0)), "second build, version 1.1.0\n")
 PY
-vm_exec mkdir -p -m 700 "$D"
-for f in pkg-1.0.0.zip pkg-1.1.0.zip tenant.pem tenant.key secrets; do
-	vm_cp_in "$work/$f" "$D/$f"
-done
-vm_cp_in "$here/waagent_drive.py" "$D/waagent_drive.py"
+wa_init "$work" "$zip" "$work/pkg-1.1.0.zip" || stop "the packages and the VM certificate in the VM"
+thumb=$WA_THUMB
+vm_cp_in "$work/secrets" "$D/secrets"
 vm_cp_in "$here/leakscan.py" "$D/leakscan.py"
-vm_exec sh -c "chown -R 0:0 $D && chmod 600 $D/secrets $D/tenant.key && touch $D/t0"
+vm_exec sh -c "chmod 600 $D/secrets && touch $D/t0"
 
 # The admin user waagent provisioned (ovf-env.xml): the handler adds it
 # to the docker group.
@@ -149,59 +146,19 @@ public_for() { # options-json image -> public settings
 		"$1" "$TB_REGISTRY" "$2" "$web_cmd"
 }
 PUBLIC=$(public_for '[]' "$TB_IMAGE")
-protected_for() { # app-secret registry-password cipher -> base64 CMS envelope to the VM's certificate
+protected_for() { # app-secret registry-password cipher [server] -> base64 CMS envelope to the VM's certificate
 	printf '{"certs": {"ca": "%s", "cert": "%s", "key": "%s"}, "login": {"server": "%s", "username": "%s", "password": "%s"}, "environment": {"APP_SECRET": "%s"}}' \
-		"$(base64 -w0 < "$work/ca.pem")" "$(base64 -w0 < "$work/server.pem")" \
-		"$(base64 -w0 < "$work/server.key")" "$TB_REGISTRY" "$TB_REG_USER" "$2" "$1" |
-		openssl cms -encrypt -binary -outform DER "-$3" "$work/tenant.pem" | base64 -w0
+		"$(base64 -w0 < "$work/ca.pem")" "$(base64 -w0 < "$work/${4:-server}.pem")" \
+		"$(base64 -w0 < "$work/${4:-server}.key")" "$TB_REGISTRY" "$TB_REG_USER" "$2" "$1" |
+		wa_protect "$3"
 }
 
-# ---- one goal state through waagent -----------------------------------------------------------
-incarnation=0
-# goal STATE VERSION SEQ PUBLIC PROTECTED-B64 [TIMEOUT]: sets $gs_rc, $gs_status
-# ("status|code|message|substatus..."), $gs_secs; the uploaded blob in $work/blob.N.json
+# ---- one goal state through waagent (walib.sh) ---------------------------------------------------
+# goal STATE VERSION SEQ PUBLIC PROTECTED-B64 [TIMEOUT]: wa_goal, timed for the summary table
 goal() {
-	local state=$1 version=$2 seq=$3 public=$4 prot=$5 timeout=${6:-600} t0
-	incarnation=$((incarnation + 1))
-	python3 -c '
-import json, sys
-a = sys.argv
-json.dump({"incarnation": int(a[2]), "name": a[3], "version": a[4], "state": a[5],
-           "packages": {"1.0.0": a[6] + "/pkg-1.0.0.zip", "1.1.0": a[6] + "/pkg-1.1.0.zip"},
-           "seq": int(a[7]), "public": json.loads(a[8]), "protected": a[9] or None,
-           "thumbprint": a[10], "vm_cert": a[6] + "/tenant.pem", "vm_key": a[6] + "/tenant.key"},
-          open(a[1], "w"))' "$work/goal.json" "$incarnation" "$NAME" "$version" "$state" "$D" \
-		"$seq" "$public" "$prot" "$thumb"
-	vm_cp_in "$work/goal.json" "$D/goal.json"
-	t0=$(tb_now)
-	gs_rc=0
-	echo "== goal state $incarnation: $state $version seq $seq" >> "$work/driver.err"
-	# In the background and waited for, so that a TERM or Ctrl-C reaches
-	# the trap at once (bash defers traps while a foreground child runs).
-	vm_exec python3 "$D/waagent_drive.py" --goal "$D/goal.json" --out "$D/blob.json" \
-		--timeout "$timeout" >> "$work/driver.out" 2>> "$work/driver.err" &
-	wait $! || gs_rc=$?
-	gs_secs=$(tb_secs "$t0")
-	vm_exec cat "$D/blob.json" > "$work/blob.$incarnation.json" 2>/dev/null || true
-	gs_status=$(python3 -c '
-import json, sys
-try:
-    b = json.load(open(sys.argv[1]))
-except Exception:
-    print("none|||no status blob uploaded"); sys.exit(0)
-for h in b.get("aggregateStatus", {}).get("handlerAggregateStatus", []):
-    if h.get("handlerName") == sys.argv[2]:
-        rs = h.get("runtimeSettingsStatus") or {}
-        s = (rs.get("settingsStatus") or {}).get("status") or {}
-        subs = ["%s=%s: %s" % (x.get("name"), x.get("status"), (x.get("formattedMessage") or {}).get("message", ""))
-                for x in s.get("substatus") or []]
-        print("|".join([str(s.get("status")), str(s.get("code")),
-                        "v%s seq %s handler %s" % (h.get("handlerVersion"), rs.get("sequenceNumber"), h.get("status")),
-                        (s.get("formattedMessage") or {}).get("message", "")] + subs))
-        break
-else:
-    print("absent|||our handler is not in the status blob")' "$work/blob.$incarnation.json" "$NAME")
-	T_NAMES+=("goal state $incarnation: $state $version seq $seq")
+	wa_goal "$@"
+	gs_rc=$WA_RC gs_status=$WA_STATUS gs_secs=$WA_SECS
+	T_NAMES+=("goal state $WA_INCARNATION: $1 $2 seq $3")
 	T_SECS+=("$gs_secs")
 }
 show() { tr '|' '\n' <<<"$gs_status" | sed 's/^/  /'; }
@@ -240,8 +197,22 @@ converged() {
 }
 
 # ---- 1. install + enable, seq 0 (3DES) -----------------------------------------------------------
+# Another process holds the package manager's lock for the first 60 s
+# (the scale-set case of the original's issue #60): the install waits,
+# and says so in the status while it waits.
+vm_exec sh -c "setsid python3 -c 'import fcntl, time; f = open(\"/var/lib/dpkg/lock-frontend\", \"w\"); fcntl.lockf(f, fcntl.LOCK_EX); time.sleep(60)' </dev/null >/dev/null 2>&1 &"
+( for _ in $(seq 240); do
+	if vm_exec sh -c 'cat /var/lib/waagent/*/status/0.status 2>/dev/null' | grep -q 'waiting for the package manager lock'; then
+		touch "$work/lock-seen"; break
+	fi
+	sleep 0.25
+done ) &
+lock_watch=$!
 seq=0
 goal enabled 1.0.0 $seq "$PUBLIC" "$(protected_for "$secret1" "$reg_pass" des3)" 900
+wait "$lock_watch" || true
+check "the package manager lock held for 60 s: the status said the install waits for it, then went on" \
+	"$([ -e "$work/lock-seen" ]; echo $?)"
 is_success || stop "goal state 1 (install, enable seq 0): terminal success accepted by waagent" \
 	"driver exit $gs_rc after ${gs_secs}s" "$(show)" "$(tail -n 5 "$work/driver.err")"
 ok "goal state 1 (install, enable seq 0, 3DES): waagent parsed terminal success in ${gs_secs}s"
@@ -273,10 +244,29 @@ pid2=$(dockerd_pid) web2=$(web_id)
 check "same seq: dockerd not restarted, web container not recreated" \
 	"$([ "$pid2" = "$pid1" ] && [ "$web2" = "$web1" ]; echo $?)" "MainPID $pid1 -> $pid2" "web ${web1:0:12} -> ${web2:0:12}"
 
+# ---- 3b. only the server certificate changes: exactly one restart ------------------------------------
+starts() { vm_exec journalctl -u docker --no-pager -o cat 2>/dev/null | grep -c '^Started docker.service' || true; }
+served_fp() {
+	openssl s_client -connect "$VM_IP:2376" -CAfile "$work/ca.pem" -cert "$work/client.pem" \
+		-key "$work/client.key" < /dev/null 2>/dev/null | openssl x509 -noout -fingerprint -sha256 2>/dev/null
+}
+starts0=$(starts)
+seq=$((seq + 1))
+PROT1=$(protected_for "$secret2" "$reg_pass" aes256 server2)
+goal enabled 1.0.0 $seq "$PUBLIC" "$PROT1"
+check "goal state (only the server certificate changed, seq $seq): terminal success in ${gs_secs}s" "$(is_success; echo $?)" "$(show)"
+wait_for 10 tls_ok || true
+pid2b=$(dockerd_pid) starts1=$(starts)
+check "certificate-only change: dockerd restarted exactly once (starts $starts0 -> $starts1)" \
+	"$([ "$pid2b" != "$pid2" ] && [ "$starts1" = $((starts0 + 1)) ]; echo $?)" "MainPID $pid2 -> $pid2b"
+check "certificate-only change: the TLS port serves the new certificate" \
+	"$([ "$(served_fp)" = "$(openssl x509 -in "$work/server2.pem" -noout -fingerprint -sha256)" ]; echo $?)" "$(served_fp)"
+pid2=$pid2b web2=$(web_id)
+
 # ---- 4. update to the second package, version 1.1.0 ----------------------------------------------
 goal enabled 1.1.0 $seq "$PUBLIC" "$PROT1"
 check "goal state 4 (update 1.0.0 -> 1.1.0): terminal success from 1.1.0 in ${gs_secs}s" \
-	"$([[ $gs_status == success\|* && $gs_status == *"v1.1.0 seq 1"* ]]; echo $?)" "$(show)"
+	"$([[ $gs_status == success\|* && $gs_status == *"v1.1.0 seq $seq"* ]]; echo $?)" "$(show)"
 dirs=$(vm_exec sh -c 'ls -d /var/lib/waagent/'"$NAME"'-*' 2>&1)
 check "waagent ran the update sequence: only the 1.1.0 directory is left" \
 	"$([ "$dirs" = "/var/lib/waagent/$NAME-1.1.0" ]; echo $?)" "$dirs"
@@ -285,6 +275,148 @@ pid3=$(dockerd_pid) web3=$(web_id)
 check "update: Docker and the containers survived (dockerd MainPID $pid2, web ${web2:0:12})" \
 	"$([ "$pid3" = "$pid2" ] && [ "$web3" = "$web2" ]; echo $?)" "MainPID $pid2 -> $pid3" "web ${web2:0:12} -> ${web3:0:12}" "$ops"
 converged "after the update" "$secret2"
+
+# ---- faults: each ends in a terminal status that tells the truth, and the next enable converges ----
+EXT=/var/lib/waagent/$NAME-1.1.0
+# direct COMMAND SEQ: the handler run as waagent runs it (cwd, variables),
+# for the faults waagent cannot cause; sets $rc, $out
+direct() {
+	local cmd=$1 seq=$2
+	rc=0
+	out=$(tb_docker exec -w "$EXT" "$TB_VM" env -i \
+		PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8 \
+		ConfigSequenceNumber="$seq" AZURE_GUEST_AGENT_EXTENSION_PATH="$EXT" \
+		AZURE_GUEST_AGENT_EXTENSION_VERSION=1.1.0 \
+		AZURE_GUEST_AGENT_WIRE_PROTOCOL_ADDRESS=168.63.129.16 \
+		/bin/sh -c "$EXT/bin/docker-extension $cmd" 2>&1) || rc=$?
+}
+# settings_file SEQ PUBLIC PROTECTED-B64: N.settings as waagent writes it
+settings_file() {
+	printf '{"runtimeSettings": [{"handlerSettings": {"protectedSettingsCertThumbprint": "%s", "protectedSettings": "%s", "publicSettings": %s}}]}\n' \
+		"$thumb" "$3" "$2" | vm_exec sh -c "umask 077; cat > $EXT/config/$1.settings"
+}
+# vstatus SEQ: "status|code|message" of N.status in the VM ("none" when absent, "corrupt" when not JSON)
+vstatus() {
+	vm_exec cat "$EXT/status/$1.status" 2>/dev/null | python3 -c '
+import json, sys
+t = sys.stdin.read()
+if not t:
+    print("none"); sys.exit(0)
+try:
+    s = json.loads(t)[0]["status"]
+except Exception:
+    print("corrupt"); sys.exit(0)
+print("|".join([s.get("status", ""), str(s.get("code")), (s.get("formattedMessage") or {}).get("message", "")]))'
+}
+wait_vstatus() { # seq seconds: until N.status is terminal; sets $vst
+	local n=$(($2 * 4))
+	while [ "$n" -gt 0 ]; do
+		vst=$(vstatus "$1")
+		case "$vst" in success\|* | error\|*) return 0 ;; esac
+		sleep 0.25; n=$((n - 1))
+	done
+	return 1
+}
+# converge LABEL: the next goal state, with the good settings, succeeds and everything answers
+converge() {
+	seq=$((seq + 1))
+	goal enabled 1.1.0 $seq "$PUBLIC" "$PROT1"
+	check "$1: the next enable (seq $seq) converges: success in ${gs_secs}s" "$(is_success; echo $?)" "$(show)"
+	converged "$1" "$secret2"
+}
+
+# dockerd refuses its options
+seq=$((seq + 1))
+goal enabled 1.1.0 $seq "$(public_for '["--no-such-option"]' "$TB_IMAGE")" "$PROT1" 300
+check "fault: a docker.options dockerd refuses: error from the daemon step with the unit's log line, in ${gs_secs}s" \
+	"$([[ $gs_status == error\|* && $gs_status == *"daemon=error"* && $gs_status == *no-such-option* ]]; echo $?)" "$(show)"
+converge "after a bad docker.options"
+
+# a wrong registry password
+seq=$((seq + 1))
+goal enabled 1.1.0 $seq "$PUBLIC" "$(protected_for "$secret2" "wrong-$(openssl rand -hex 4)" aes256)" 300
+check "fault: a wrong registry password: error 127 naming the registry, in ${gs_secs}s" \
+	"$([[ $gs_status == error\|127\|* && $gs_status == *"$TB_REGISTRY"* ]]; echo $?)" "$(show)"
+converge "after a wrong password"
+
+# an image that is not in the registry
+seq=$((seq + 1))
+goal enabled 1.1.0 $seq "$(public_for '[]' "$TB_REGISTRY/dxtb/missing:1")" "$PROT1" 300
+check "fault: a missing image: error 131, in ${gs_secs}s" \
+	"$([[ $gs_status == error\|131\|* ]]; echo $?)" "$(show)"
+converge "after a missing image"
+
+# the registry down while a new image must come from it
+image2=${TB_IMAGE%:*}:2
+tb_docker tag "$TB_IMAGE" "$image2" && tb_docker push "$image2" > /dev/null 2>&1 || stop "push $image2"
+kill "$TB_REGISTRY_PID" 2>/dev/null || true
+seq=$((seq + 1))
+goal enabled 1.1.0 $seq "$(public_for '[]' "$image2")" "$PROT1" 300
+check "fault: the registry down: error 228 after the bounded retries, in ${gs_secs}s" \
+	"$([[ $gs_status == error\|228\|* ]]; echo $?)" "$(show)"
+setsid docker-registry serve "$TB_DIR/registry/config.yml" < /dev/null >> "$TB_DIR/registry/log" 2>&1 &
+tb_state_set TB_REGISTRY_PID $!
+wait_for 10 sh -c "[ \"\$(curl -s -o /dev/null -w '%{http_code}' http://$TB_REGISTRY/v2/)\" = 401 ]" ||
+	stop "the registry restarted"
+converge "after the registry came back"
+
+# a settings file cut short (waagent died while writing it)
+seq=$((seq + 1))
+settings_file $seq "$PUBLIC" "$PROT1"
+vm_exec sh -c "f=$EXT/config/$seq.settings; head -c \$((\$(wc -c < \$f) / 2)) \$f > \$f.cut && mv \$f.cut \$f"
+pid_before=$(dockerd_pid) web_before=$(web_id)
+direct enable $seq
+wait_vstatus $seq 30 || true
+check "fault: a truncated settings file: error naming the settings file, nothing changed" \
+	"$([[ $vst == error\|* && $vst == *"$seq.settings"* && $(dockerd_pid) == "$pid_before" && $(web_id) == "$web_before" ]]; echo $?)" "exit $rc: $out" "$vst"
+converge "after a truncated settings file"
+
+# two enables at the same moment
+seq=$((seq + 2))
+settings_file $((seq - 1)) "$PUBLIC" "$(protected_for "$secret1" "$reg_pass" aes256)"
+settings_file $seq "$PUBLIC" "$PROT1"
+direct enable $((seq - 1)) & p1=$!
+direct enable $seq & p2=$!
+wait $p1 && wait $p2 || true
+wait_vstatus $seq 120 || true
+st_new=$vst
+wait_vstatus $((seq - 1)) 5 || true
+check "fault: two enables at once: both terminal, the newer one success" \
+	"$([[ $st_new == success\|* && ( $vst == success\|* || $vst == error\|* ) ]]; echo $?)" "seq $seq: $st_new" "seq $((seq - 1)): $vst"
+wait_for 20 web_says "$secret2" || true
+check "two enables at once: the newer settings won" "$([ "$(web_answer)" = "$secret2" ]; echo $?)" "$(web_answer)"
+converge "after two enables at once"
+
+# the status folder full
+seq=$((seq + 1))
+settings_file $seq "$(public_for '["--log-level=warn"]' "$TB_IMAGE")" "$PROT1"
+vm_exec sh -c "mount -t tmpfs -o size=64k tmpfs $EXT/status && dd if=/dev/zero of=$EXT/status/filler bs=4k count=100 2>/dev/null; true"
+direct enable $seq
+sleep 3
+bad=$(vm_exec sh -c "for f in $EXT/status/*.status; do [ -e \"\$f\" ] || continue; python3 -c 'import json,sys; json.load(open(sys.argv[1]))' \"\$f\" 2>/dev/null || echo \"\$f\"; done")
+check "fault: the status folder full: enable exits 0 and leaves no corrupt status file" \
+	"$([[ $rc == 0 && -z $bad ]]; echo $?)" "exit $rc: $out" "$bad"
+vm_exec umount "$EXT/status"
+converge "after the status folder was full"
+
+# the worker killed with SIGKILL at random points, 20 times
+kills=0
+for i in $(seq 20); do
+	seq=$((seq + 1))
+	if [ $((i % 2)) = 1 ]; then
+		settings_file $seq "$PUBLIC" "$(protected_for "$secret1" "$reg_pass" aes256)"
+	else
+		settings_file $seq "$PUBLIC" "$PROT1"
+	fi
+	direct enable $seq
+	sleep "0.$((RANDOM % 10))$((RANDOM % 10))"
+	# The handler runs as .../lib/ld-linux... .../libexec/docker-extension (the package's launcher)
+	if vm_exec pkill -9 -f "$EXT/libexec/docker-extension" 2>/dev/null; then kills=$((kills + 1)); fi
+	sleep 0.1
+done
+check "fault: 20 enables, the worker killed with SIGKILL at a random point ($kills of them still running)" \
+	"$([ "$kills" -ge 10 ]; echo $?)"
+converge "after 20 killed workers"
 
 # ---- the leak scan, then uninstall ---------------------------------------------------------------
 # real_hits: the hits that are not the canary's; canary_hits: the canary's
