@@ -36,6 +36,9 @@ struct family_distro {
 	/* The apt suite when os-release names none (old or testing
 	   releases); NULL for rpm. */
 	const char *(*codename_fallback)(const struct family_os *os);
+	/* The directory of Docker's repository when it depends on the
+	   release (overrides repo_dist); NULL when it does not. */
+	const char *(*repo_dist_of)(const struct family_os *os);
 };
 
 struct family_state {

@@ -4,8 +4,9 @@
  * the plugin test kit: each implemented plugin driven through install,
  * configure, restart and uninstall for every supported release, on a
  * fake root with a recording host (scripted commands, a virtual clock),
- * asserting the exact commands and the files written.  A plugin that is
- * still a skeleton must say "not implemented yet" and change nothing.
+ * asserting the exact commands and the files written.  Each family has
+ * its table of tests (apt, rpm, coreos) and every plugin runs the
+ * systemd table too.
  *
  * Usage: test_plugins [PLUGIN...]   (default: every name in DX_PLUGIN_NAMES)
  */
@@ -19,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -160,32 +162,6 @@ static void test_probe(void)
 	}
 }
 
-/* ---- the skeleton's honesty (plugins not implemented yet) ------------------ */
-
-static void test_skeleton_is_honest(void)
-{
-	struct recording_host rh;
-	struct loader_plugin lp;
-	const struct dx_plugin *p;
-
-	rh_init(&rh, "");
-	CU_ASSERT_EQUAL_FATAL(loader_load(current_distro, plugin_dir, &rh.host,
-	                                  &lp, msg, sizeof(msg)),
-	                      DX_OK);
-	p = lp.plugin;
-	CU_ASSERT_EQUAL(p->install(lp.state), DX_ERR_NOT_IMPLEMENTED);
-	CU_ASSERT_EQUAL(p->configure(lp.state), DX_ERR_NOT_IMPLEMENTED);
-	CU_ASSERT_EQUAL(p->restart(lp.state), DX_ERR_NOT_IMPLEMENTED);
-	CU_ASSERT_EQUAL(p->stop(lp.state), DX_ERR_NOT_IMPLEMENTED);
-	CU_ASSERT_EQUAL(p->uninstall(lp.state), DX_ERR_NOT_IMPLEMENTED);
-	/* Each says so, naming itself; nothing was run or written. */
-	CU_ASSERT_EQUAL(rh.n_logs, 5);
-	CU_ASSERT_TRUE(rh_logged(&rh, "not implemented yet"));
-	CU_ASSERT_TRUE(rh_logged(&rh, current));
-	CU_ASSERT_EQUAL(rh.n_calls, 0);
-	loader_unload(&lp);
-}
-
 /* ---- the kit: fake roots, one per release ------------------------------------ */
 
 /* A supported release of the plugin under test. */
@@ -194,16 +170,39 @@ struct release {
 	const char *fixture;       /* tests/fixtures/os-release/<fixture> */
 	const char *suite;         /* apt suite of Docker's repository */
 	const char *compose_pkg;   /* docker.source distro: Compose package */
+	/* rpm family */
+	const char *pm;            /* "dnf" or "yum" */
+	const char *repo;          /* directory of Docker's repository */
+	const char *el;            /* release tag of its packages: "el9" */
+	const char *distro_engine; /* docker.source distro: engine, or NULL */
+	unsigned major;
 };
 
+#define APT(plugin, fixture, suite, compose) \
+	{ plugin, fixture, suite, compose, NULL, NULL, NULL, NULL, 0 }
+#define RPM(plugin, fixture, pm, repo, el, engine, major) \
+	{ plugin, fixture, NULL, NULL, pm, repo, el, engine, major }
+
 static const struct release releases[] = {
-	{ "debian", "debian-11", "bullseye", "docker-compose" },
-	{ "debian", "debian-12", "bookworm", "docker-compose" },
-	{ "debian", "debian-trixie-sid", "trixie", "docker-compose" },
-	{ "ubuntu", "ubuntu-18.04", "bionic", "docker-compose" },
-	{ "ubuntu", "ubuntu-20.04", "focal", "docker-compose-v2" },
-	{ "ubuntu", "ubuntu-22.04", "jammy", "docker-compose-v2" },
-	{ "ubuntu", "ubuntu-24.04", "noble", "docker-compose-v2" },
+	APT("debian", "debian-11", "bullseye", "docker-compose"),
+	APT("debian", "debian-12", "bookworm", "docker-compose"),
+	APT("debian", "debian-trixie-sid", "trixie", "docker-compose"),
+	APT("ubuntu", "ubuntu-18.04", "bionic", "docker-compose"),
+	APT("ubuntu", "ubuntu-20.04", "focal", "docker-compose-v2"),
+	APT("ubuntu", "ubuntu-22.04", "jammy", "docker-compose-v2"),
+	APT("ubuntu", "ubuntu-24.04", "noble", "docker-compose-v2"),
+	RPM("centos", "centos-7", "yum", "centos", "el7", "docker", 7),
+	RPM("centos", "centos-stream-8", "dnf", "centos", "el8", NULL, 8),
+	RPM("centos", "centos-stream-9", "dnf", "centos", "el9", NULL, 9),
+	RPM("centos", "centos-stream-10", "dnf", "centos", "el10", NULL, 10),
+	RPM("centos", "almalinux-9", "dnf", "centos", "el9", NULL, 9),
+	RPM("centos", "rocky-9", "dnf", "centos", "el9", NULL, 9),
+	RPM("rhel", "rhel-7.9", "yum", "centos", "el7", "docker", 7),
+	RPM("rhel", "rhel-8.10", "dnf", "rhel", "el8", NULL, 8),
+	RPM("rhel", "rhel-9.4", "dnf", "rhel", "el9", NULL, 9),
+	RPM("rhel", "rhel-10.0", "dnf", "rhel", "el10", NULL, 10),
+	{ "coreos", "flatcar", NULL, NULL, NULL, NULL, NULL, NULL, 0 },
+	{ "coreos", "coreos", NULL, NULL, NULL, NULL, NULL, NULL, 0 },
 };
 
 static struct recording_host RH;
@@ -323,6 +322,11 @@ static void kit_load(const struct release *rel)
 	          "ca-certificates\tinstall ok installed\t20230311\n");
 	RH.settings.users = users_one;
 	RH.settings.n_users = 1;
+	/* What dnf/yum install does (the packages make the docker group). */
+	if (rel->pm != NULL) {
+		rh_effect(&RH, "run /usr/bin/dnf install", fx_docker_ce);
+		rh_effect(&RH, "run /usr/bin/yum install", fx_docker_ce);
+	}
 	if (loader_load(current_distro, plugin_dir, &RH.host, &LP, msg,
 	                sizeof(msg)) != DX_OK) {
 		fprintf(stderr, "\n  %s: %s\n", current, msg);
@@ -806,6 +810,8 @@ static void configure_restart(int want_changed)
    and $DOCKER_OPTS, socket activation, TLS, TCP, options quoted. */
 static void kit_configure_full(const struct release *rel)
 {
+	char want[256];
+
 	kit_load(rel);
 	fx_docker_io(&RH);
 	root_file("/etc/docker/daemon.json",
@@ -838,8 +844,9 @@ static void kit_configure_full(const struct release *rel)
 	            "{\n  \"data-root\": \"/mnt/docker\",\n"
 	            "  \"log-level\": \"warn\",\n  \"labels\": [\"a=b\"]\n}\n",
 	            0644);
-	CU_ASSERT_TRUE(rh_logged(&RH, "WARN: debian plugin: removing \"hosts\"") ||
-	               rh_logged(&RH, "WARN: ubuntu plugin: removing \"hosts\""));
+	tu_fmt(want, sizeof(want), "WARN: %s plugin: removing \"hosts\"",
+	       current);
+	CU_ASSERT_TRUE(rh_logged(&RH, want));
 	expect_file("/etc/docker/ca.pem", CA, 0644);
 	expect_file("/etc/docker/cert.pem", CERT, 0644);
 	expect_file("/etc/docker/key.pem", KEY, 0600);
@@ -1014,6 +1021,648 @@ static void kit_uninstall_preexisting(const struct release *rel)
 	kit_unload();
 }
 
+/* ---- the rpm family (centos, rhel) ---------------------------------------------- */
+
+/* (a printf format: the % doubled) */
+#define RPM_QF "%%{NAME}\\t%%{EPOCH}:%%{VERSION}-%%{RELEASE}\\n"
+#define RPM_CONFLICTS "docker docker-client docker-client-latest " \
+	"docker-common docker-latest docker-latest-logrotate " \
+	"docker-logrotate docker-engine podman runc"
+#define REPO "/etc/yum.repos.d/docker-ce.repo"
+#define REPO_HEADER \
+	"# Written by docker-extension: Docker's repository, as Docker's own\n" \
+	"# docker-ce.repo has it.  Removed when the extension is uninstalled.\n"
+
+static const char *rpm_query_ce(void)
+{
+	static char line[1024];
+
+	tu_fmt(line, sizeof(line), "run /usr/bin/rpm -q --qf " RPM_QF " "
+	       CE_PKGS " " RPM_CONFLICTS "\n");
+	return line;
+}
+
+static const char *repo_text(const char *base, int pinned)
+{
+	static char text[2048];
+
+	tu_fmt(text, sizeof(text), REPO_HEADER "[docker-ce-stable]\n"
+	       "name=Docker CE Stable - $basearch\n"
+	       "baseurl=%s/linux/%s/%u/$basearch/stable\n"
+	       "enabled=1\ngpgcheck=1\ngpgkey=%s/linux/%s/gpg\n%s",
+	       base, REL->repo, REL->major, base, REL->repo,
+	       pinned ? "exclude=docker-ce docker-ce-cli\n" : "");
+	return text;
+}
+
+/* Fresh VM, Docker's repository, no pin: conflicts asked about, the
+   .repo file written, the packages installed, the user added. */
+static void kit_rpm_install_docker(const struct release *rel)
+{
+	char want[4096];
+
+	kit_load(rel);
+	rh_effect(&RH, "run /usr/bin/dnf install", fx_docker_ce);
+	rh_effect(&RH, "run /usr/bin/yum install", fx_docker_ce);
+	CU_ASSERT_EQUAL(P->install(LP.state), DX_OK);
+	tu_fmt(want, sizeof(want),
+	       "%s"
+	       "run /usr/bin/%s install -y " CE_PKGS "\n"
+	       "run /usr/sbin/usermod -aG docker azureuser\n",
+	       rpm_query_ce(), rel->pm);
+	expect_calls("run download", want);
+	expect_file(REPO, repo_text("https://download.docker.com", 0), 0644);
+	expect_file("/var/lib/docker-extension/plugin/installed",
+	            "file " REPO "\n"
+	            "package docker-ce\npackage docker-ce-cli\n"
+	            "package containerd.io\npackage docker-buildx-plugin\n"
+	            "package docker-compose-plugin\n", 0600);
+	/* Installed: the next install runs nothing. */
+	root_file("/etc/group", "docker:x:999:azureuser\n", 0644);
+	rh_reset(&RH);
+	CU_ASSERT_EQUAL(P->install(LP.state), DX_OK);
+	expect_calls("run download write", "");
+	kit_unload();
+}
+
+/* podman and runc (EL's own) conflict with containerd.io: removed first. */
+static void kit_rpm_install_conflicts(const struct release *rel)
+{
+	char want[4096];
+
+	kit_load(rel);
+	rh_effect(&RH, "run /usr/bin/dnf install", fx_docker_ce);
+	rh_effect(&RH, "run /usr/bin/yum install", fx_docker_ce);
+	rh_answer(&RH, "run /usr/bin/rpm -q", 0, DX_OK, 2,
+	          "package docker-ce is not installed\n"
+	          "podman\t(none):4.9.4-0.1.el9\n"
+	          "runc\t4:1.1.12-1.el9\n"
+	          "package docker is not installed\n");
+	CU_ASSERT_EQUAL(P->install(LP.state), DX_OK);
+	tu_fmt(want, sizeof(want),
+	       "%s"
+	       "run /usr/bin/%s remove -y podman runc\n"
+	       "run /usr/bin/%s install -y " CE_PKGS "\n"
+	       "run /usr/sbin/usermod -aG docker azureuser\n",
+	       rpm_query_ce(), rel->pm, rel->pm);
+	expect_calls("run download", want);
+	kit_unload();
+}
+
+/* dnf's list is ascending, with the installed section first; the pin
+   takes the newest match. */
+static const char *dnf_list(const char *pkg)
+{
+	static char text[4096];
+	const char *el = REL->el;
+
+	tu_fmt(text, sizeof(text),
+	       "Last metadata expiration check: 0:01:02 ago on Mon 23 Nov 2026.\n"
+	       "Installed Packages\n"
+	       "%s.x86_64   3:27.3.1-1.%s   @docker-ce-stable\n"
+	       "Available Packages\n"
+	       "%s.x86_64   3:24.0.7-1.%s   docker-ce-stable\n"
+	       "%s.x86_64   3:24.0.9-1.%s   docker-ce-stable\n"
+	       "%s.x86_64   3:24.0.10-1.%s   docker-ce-stable\n"
+	       "%s.x86_64   3:27.3.0-1.%s   docker-ce-stable\n"
+	       "%s.x86_64   3:27.3.1-1.%s   docker-ce-stable\n"
+	       "%s-rootless-extras.x86_64   27.3.1-1.%s   docker-ce-stable\n",
+	       pkg, el, pkg, el, pkg, el, pkg, el, pkg, el, pkg, el, pkg, el);
+	return text;
+}
+
+static void kit_rpm_install_pinned(const struct release *rel)
+{
+	char want[4096], line[256];
+
+	kit_load(rel);
+	RH.settings.version = "24.0";
+	rh_answer(&RH, "run /usr/bin/dnf list", 0, DX_OK, 0,
+	          dnf_list("docker-ce"));
+	rh_answer(&RH, "run /usr/bin/yum list", 0, DX_OK, 0,
+	          dnf_list("docker-ce"));
+	CU_ASSERT_EQUAL(P->install(LP.state), DX_OK);
+	tu_fmt(want, sizeof(want),
+	       "%s"
+	       "run /usr/bin/%s list --showduplicates "
+	       "--disableexcludes=docker-ce-stable docker-ce\n"
+	       "run /usr/bin/%s install -y --disableexcludes=docker-ce-stable"
+	       " docker-ce-3:24.0.10-1.%s docker-ce-cli-3:24.0.10-1.%s"
+	       " containerd.io docker-buildx-plugin docker-compose-plugin\n"
+	       "run /usr/sbin/usermod -aG docker azureuser\n",
+	       rpm_query_ce(), rel->pm, rel->pm, rel->el, rel->el);
+	expect_calls("run download", want);
+	/* held: dnf update leaves them alone */
+	expect_file(REPO, repo_text("https://download.docker.com", 1), 0644);
+	tu_fmt(line, sizeof(line), "resolved to docker-ce 3:24.0.10-1.%s",
+	       rel->el);
+	CU_ASSERT_TRUE(rh_logged(&RH, line));
+	kit_unload();
+}
+
+/* Installed at another version: the pin wins (yum needs a downgrade
+   first, dnf's install does it); at the pin: only the database is asked. */
+static void kit_rpm_install_pin_vs_installed(const struct release *rel)
+{
+	char installed[1024], at_pin[1024], want[1024];
+
+	kit_load(rel);
+	fx_docker_ce(&RH);
+	root_file("/etc/group", "docker:x:999:azureuser\n", 0644);
+	RH.settings.version = "27.3.0";
+	tu_fmt(installed, sizeof(installed),
+	       "docker-ce\t3:27.3.1-1.%s\ndocker-ce-cli\t1:27.3.1-1.%s\n"
+	       "containerd.io\t(none):1.7.22-3.1.%s\n"
+	       "docker-buildx-plugin\t(none):0.17.1-1.%s\n"
+	       "docker-compose-plugin\t(none):2.29.7-1.%s\n",
+	       rel->el, rel->el, rel->el, rel->el, rel->el);
+	tu_fmt(at_pin, sizeof(at_pin), "docker-ce\t3:27.3.0-1.%s\n", rel->el);
+	rh_answer(&RH, "run /usr/bin/rpm -q", 1, DX_OK, 0, at_pin);
+	rh_answer(&RH, "run /usr/bin/rpm -q", 1, DX_OK, 0, installed);
+	rh_answer(&RH, "run /usr/bin/dnf list", 0, DX_OK, 0,
+	          dnf_list("docker-ce"));
+	rh_answer(&RH, "run /usr/bin/yum list", 0, DX_OK, 0,
+	          dnf_list("docker-ce"));
+	CU_ASSERT_EQUAL(P->install(LP.state), DX_OK);
+	tu_fmt(want, sizeof(want), "run /usr/bin/yum downgrade -y "
+	       "--disableexcludes=docker-ce-stable docker-ce-3:27.3.0-1.%s "
+	       "docker-ce-cli-3:27.3.0-1.%s\n", rel->el, rel->el);
+	if (strcmp(rel->pm, "yum") == 0)
+		CU_ASSERT_PTR_NOT_NULL(strstr(rh_calls(&RH, "run"), want))
+	else
+		CU_ASSERT_PTR_NULL(strstr(rh_calls(&RH, "run"), "downgrade"));
+	tu_fmt(want, sizeof(want), " docker-ce-3:27.3.0-1.%s "
+	       "docker-ce-cli-3:27.3.0-1.%s containerd.io", rel->el, rel->el);
+	CU_ASSERT_PTR_NOT_NULL(strstr(rh_calls(&RH, "run"), want));
+	/* Docker was there before: nothing to remove at uninstall. */
+	CU_ASSERT_PTR_NULL(strstr(root_read("/var/lib/docker-extension/plugin/"
+	                                    "installed"), "package"));
+	rh_reset(&RH);
+	CU_ASSERT_EQUAL(P->install(LP.state), DX_OK);
+	expect_calls("run download", rpm_query_ce());
+	kit_unload();
+}
+
+static void kit_rpm_install_pin_missing(const struct release *rel)
+{
+	char want[512];
+
+	kit_load(rel);
+	RH.settings.version = "19.03.15";
+	rh_answer(&RH, "run /usr/bin/dnf list", 0, DX_OK, 0,
+	          dnf_list("docker-ce"));
+	rh_answer(&RH, "run /usr/bin/yum list", 0, DX_OK, 0,
+	          dnf_list("docker-ce"));
+	CU_ASSERT_EQUAL(P->install(LP.state), DX_ERR_VERSION_NOT_FOUND);
+	CU_ASSERT_PTR_NULL(strstr(rh_calls(&RH, "run"), " install "));
+	tu_fmt(want, sizeof(want), "PROGRESS: docker.version 19.03.15: no "
+	       "docker-ce package of that version in the repository "
+	       "(newest: 3:27.3.1-1.%s, 3:27.3.0-1.%s, 3:24.0.10-1.%s",
+	       rel->el, rel->el, rel->el);
+	CU_ASSERT_TRUE(rh_logged(&RH, want));
+	kit_unload();
+}
+
+/* The distribution's Docker where it has one (release 7's "docker"), a
+   clear error where it has none. */
+static void kit_rpm_install_distro(const struct release *rel)
+{
+	char want[1024];
+
+	kit_load(rel);
+	RH.settings.source = DX_SOURCE_DISTRO;
+	rh_effect(&RH, "run /usr/bin/yum install", fx_docker_io);
+	if (rel->distro_engine == NULL) {
+		CU_ASSERT_EQUAL(P->install(LP.state),
+		                DX_ERR_NO_DISTRO_PACKAGE);
+		expect_calls("run download write", "");
+		CU_ASSERT_TRUE(rh_logged(&RH, "has no Docker package; use "
+		                              "docker.source \"docker\""));
+		kit_unload();
+		return;
+	}
+	CU_ASSERT_EQUAL(P->install(LP.state), DX_OK);
+	tu_fmt(want, sizeof(want),
+	       "run /usr/bin/rpm -q --qf " RPM_QF " %s\n"
+	       "run /usr/bin/%s install -y %s\n"
+	       "run /usr/sbin/usermod -aG docker azureuser\n",
+	       rel->distro_engine, rel->pm, rel->distro_engine);
+	expect_calls("run download", want);
+	CU_ASSERT_FALSE(root_has(REPO));
+	tu_fmt(want, sizeof(want), "package %s\n", rel->distro_engine);
+	expect_file("/var/lib/docker-extension/plugin/installed", want, 0600);
+	/* no Compose package there: Docker alone is "present" */
+	root_file("/etc/group", "docker:x:999:azureuser\n", 0644);
+	rh_reset(&RH);
+	CU_ASSERT_EQUAL(P->install(LP.state), DX_OK);
+	expect_calls("run", "");
+	kit_unload();
+}
+
+static void kit_rpm_install_mirror(const struct release *rel)
+{
+	kit_load(rel);
+	RH.settings.mirror = "https://mirror.example.com/docker-ce/";
+	CU_ASSERT_EQUAL(P->install(LP.state), DX_OK);
+	expect_file(REPO, repo_text("https://mirror.example.com/docker-ce", 0),
+	            0644);
+	expect_calls("download", "");
+	kit_unload();
+	kit_load(rel);
+	RH.settings.china_cloud = 1;
+	CU_ASSERT_EQUAL(P->install(LP.state), DX_OK);
+	expect_file(REPO, repo_text("https://mirror.azure.cn/docker-ce", 0),
+	            0644);
+	kit_unload();
+}
+
+static void kit_rpm_install_lock_then_free(const struct release *rel)
+{
+	char want[128];
+
+	kit_load(rel);
+	hold_lock("/var/lib/rpm/.rpm.lock");
+	release_after = 3;
+	RH.on_sleep = release_on_sleep;
+	CU_ASSERT_EQUAL(P->install(LP.state), DX_OK);
+	tu_fmt(want, sizeof(want), "PROGRESS: waiting for the package manager "
+	       "lock /var/lib/rpm/.rpm.lock held by pid ");
+	CU_ASSERT_TRUE(rh_logged(&RH, want));
+	CU_ASSERT_TRUE(rh_logged(&RH, "(10 s so far, at most 600 s)"));
+	CU_ASSERT_EQUAL(RH.clock_ms, 15000);
+	tu_fmt(want, sizeof(want), "run /usr/bin/%s install -y " CE_PKGS "\n",
+	       rel->pm);
+	CU_ASSERT_PTR_NOT_NULL(strstr(rh_calls(&RH, "run"), want));
+	free_lock();
+	kit_unload();
+}
+
+/* yum/dnf running (its pid file names a live process) for ever. */
+static void kit_rpm_install_lock_forever(const struct release *rel)
+{
+	pid_t child;
+	char pid[32];
+
+	kit_load(rel);
+	child = fork();
+	if (child == 0) {
+		pause();
+		_exit(0);
+	}
+	tu_fmt(pid, sizeof(pid), "%ld\n", (long)child);
+	root_file(strcmp(rel->pm, "yum") == 0 ? "/var/run/yum.pid"
+	                                       : "/var/lib/dnf/rpmdb_lock.pid",
+	          pid, 0644);
+	CU_ASSERT_EQUAL(P->install(LP.state), DX_ERR_PKG_LOCKED);
+	CU_ASSERT_EQUAL(RH.clock_ms, 600000);
+	CU_ASSERT_PTR_NULL(strstr(rh_calls(&RH, "run"), " install "));
+	CU_ASSERT_TRUE(rh_logged(&RH, "PROGRESS: the package manager is busy: "));
+	kill(child, SIGKILL);
+	waitpid(child, NULL, 0);
+	/* the same pid file naming a process that is gone: not a lock */
+	rh_reset(&RH);
+	RH.clock_ms = 0;
+	CU_ASSERT_EQUAL(P->install(LP.state), DX_OK);
+	CU_ASSERT_EQUAL(RH.clock_ms, 0);
+	kit_unload();
+}
+
+/* The repository's metadata fails to download (transient), then works;
+   a package that does not exist is permanent: not retried. */
+static void kit_rpm_install_failures(const struct release *rel)
+{
+	char prefix[64], want[256];
+
+	tu_fmt(prefix, sizeof(prefix), "run /usr/bin/%s install", rel->pm);
+	kit_load(rel);
+	rh_answer(&RH, prefix, 2, DX_OK, 1,
+	          "Docker CE Stable - x86_64  0.0  B/s |   0  B     00:30\n"
+	          "Errors during downloading metadata for repository "
+	          "'docker-ce-stable':\n"
+	          "  - Curl error (28): Timeout was reached for https://download."
+	          "docker.com/linux/centos/9/x86_64/stable/repodata/repomd.xml\n"
+	          "Error: Failed to download metadata for repo "
+	          "'docker-ce-stable'\n");
+	CU_ASSERT_EQUAL(P->install(LP.state), DX_OK);
+	CU_ASSERT_EQUAL(RH.clock_ms, 5000 + 10000);
+	tu_fmt(want, sizeof(want), "PROGRESS: %s install failed (attempt 2, "
+	       "temporary: Error: Failed to download metadata for repo "
+	       "'docker-ce-stable'); retrying in 10 s", rel->pm);
+	CU_ASSERT_TRUE(rh_logged(&RH, want));
+	CU_ASSERT_EQUAL(tu_count_lines(strstr(rh_calls(&RH, "run"), prefix)),
+	                4);  /* 3 installs, then usermod */
+	kit_unload();
+
+	kit_load(rel);
+	rh_answer(&RH, prefix, 0, DX_OK, 1,
+	          "No match for argument: docker-ce\n"
+	          "Error: Unable to find a match: docker-ce\n");
+	CU_ASSERT_EQUAL(P->install(LP.state), DX_ERR_EXEC_FAILED);
+	CU_ASSERT_EQUAL(RH.clock_ms, 0);
+	tu_fmt(want, sizeof(want), "PROGRESS: %s install failed (exit status "
+	       "1): Error: Unable to find a match: docker-ce", rel->pm);
+	CU_ASSERT_TRUE(rh_logged(&RH, want));
+	CU_ASSERT_PTR_NULL(strstr(root_read("/var/lib/docker-extension/plugin/"
+	                                    "installed"), "package"));
+	kit_unload();
+
+	/* transient for ever: bounded */
+	kit_load(rel);
+	rh_answer(&RH, prefix, 0, DX_OK, 1,
+	          "Curl error (6): Couldn't resolve host name\n");
+	CU_ASSERT_EQUAL(P->install(LP.state), DX_ERR_EXEC_FAILED);
+	CU_ASSERT_TRUE(RH.clock_ms <= 15 * 60 * 1000);
+	CU_ASSERT_TRUE(RH.clock_ms >= 10 * 60 * 1000);
+	tu_fmt(want, sizeof(want), "PROGRESS: %s install kept failing",
+	       rel->pm);
+	CU_ASSERT_TRUE(rh_logged(&RH, want));
+	kit_unload();
+}
+
+static void kit_rpm_uninstall_installed(const struct release *rel)
+{
+	char want[4096], prefix[64];
+
+	kit_load(rel);
+	tu_fmt(prefix, sizeof(prefix), "run /usr/bin/%s install", rel->pm);
+	rh_effect(&RH, prefix, fx_docker_ce);
+	CU_ASSERT_EQUAL(P->install(LP.state), DX_OK);
+	RH.settings.port = 2376;
+	RH.settings.tls_ca = CA;
+	RH.settings.tls_cert = CERT;
+	RH.settings.tls_key = KEY;
+	RH.settings.daemon_json = "{\"debug\":true}";
+	configure_restart(1);
+	loader_unload(&LP);
+	memset(&RH.settings, 0, sizeof(RH.settings));
+	CU_ASSERT_EQUAL_FATAL(loader_load(current_distro, plugin_dir, &RH.host,
+	                                  &LP, msg, sizeof(msg)), DX_OK);
+	P = LP.plugin;
+	rh_reset(&RH);
+	CU_ASSERT_EQUAL(P->uninstall(LP.state), DX_OK);
+	tu_fmt(want, sizeof(want),
+	       "run /usr/bin/systemctl stop docker.socket docker.service\n"
+	       "run /usr/bin/%s remove -y " CE_PKGS "\n"
+	       "run /usr/bin/systemctl daemon-reload\n", rel->pm);
+	expect_calls("run download ping", want);
+	CU_ASSERT_FALSE(root_has(DROPIN));
+	CU_ASSERT_FALSE(root_has("/etc/docker/daemon.json"));
+	CU_ASSERT_FALSE(root_has("/etc/docker/key.pem"));
+	CU_ASSERT_FALSE(root_has(REPO));
+	CU_ASSERT_FALSE(root_has("/var/lib/docker-extension/plugin/installed"));
+	kit_unload();
+}
+
+/* A failing package removal at uninstall says so and keeps the record
+   (the next uninstall tries again). */
+static void kit_rpm_uninstall_fails(const struct release *rel)
+{
+	char prefix[64];
+
+	kit_load(rel);
+	tu_fmt(prefix, sizeof(prefix), "run /usr/bin/%s install", rel->pm);
+	rh_effect(&RH, prefix, fx_docker_ce);
+	CU_ASSERT_EQUAL(P->install(LP.state), DX_OK);
+	tu_fmt(prefix, sizeof(prefix), "run /usr/bin/%s remove", rel->pm);
+	rh_answer(&RH, prefix, 0, DX_OK, 1, "Error: rpmdb open failed\n");
+	rh_reset(&RH);
+	CU_ASSERT_EQUAL(P->uninstall(LP.state), DX_ERR_EXEC_FAILED);
+	CU_ASSERT_TRUE(rh_logged(&RH, "remove failed (exit status 1): Error: "
+	                              "rpmdb open failed"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(root_read("/var/lib/docker-extension/"
+	                                        "plugin/installed"),
+	                              "package docker-ce\n"));
+	kit_unload();
+}
+
+/* ---- coreos (Flatcar): Docker ships with the OS ------------------------------- */
+
+#define COMPOSE_REL "https://github.com/docker/compose/releases/download/v2.29.7"
+#define COMPOSE_BIN "/opt/bin/docker-compose"
+#define SUMS "/var/lib/docker-extension/plugin/compose-checksums.txt"
+#define SUM_X "9a3d4ac6c5e4b8f6a56c4a4f3f0b0f1e4a1a2b3c4d5e6f708192a3b4c5d6e7f8"
+#define SUM_OTHER "0000000000000000000000000000000000000000000000000000000000000001"
+
+static const char *asset(void)
+{
+	static char name[64];
+	struct utsname u;
+
+	CU_ASSERT_FATAL(uname(&u) == 0);
+	tu_fmt(name, sizeof(name), "docker-compose-linux-%s", u.machine);
+	return name;
+}
+
+/* The release's checksum list, as GitHub serves it. */
+static const char *sums(void)
+{
+	static char text[1024];
+
+	tu_fmt(text, sizeof(text),
+	       SUM_OTHER " *docker-compose-darwin-x86_64\n"
+	       SUM_X " *%s\n"
+	       SUM_OTHER " *%s.provenance.json\n", asset(), asset());
+	return text;
+}
+
+/* What a Flatcar image has: Docker from the sysext, no Compose. */
+static void fx_flatcar(struct recording_host *rh)
+{
+	(void)rh;
+	root_file("/usr/bin/dockerd", "#!/bin/sh\n", 0755);
+	root_file("/usr/bin/docker", "#!/bin/sh\n", 0755);
+	root_fixture("/usr/lib/systemd/system/docker.service",
+	             "plugins/units/docker-flatcar.service");
+	root_fixture("/usr/lib/systemd/system/docker.socket",
+	             "plugins/units/docker.socket");
+	add_docker_group();
+}
+
+static void coreos_load(const struct release *rel)
+{
+	kit_load(rel);
+	fx_flatcar(&RH);
+	rh_answer(&RH, "download " COMPOSE_REL "/checksums.txt", 0, DX_OK, 0,
+	          sums());
+}
+
+static const char *compose_downloads(void)
+{
+	static char want[1024];
+
+	tu_fmt(want, sizeof(want),
+	       "download " COMPOSE_REL "/checksums.txt -> " SUMS
+	       " 0600 sha256=(none)\n"
+	       "download " COMPOSE_REL "/%s -> " COMPOSE_BIN " 0755 sha256="
+	       SUM_X "\n", asset());
+	return want;
+}
+
+/* Install verifies Docker and adds Compose, checked against its list. */
+static void kit_coreos_install(const struct release *rel)
+{
+	char want[2048];
+
+	coreos_load(rel);
+	CU_ASSERT_EQUAL(P->install(LP.state), DX_OK);
+	tu_fmt(want, sizeof(want), "%s"
+	       "run /usr/sbin/usermod -aG docker azureuser\n",
+	       compose_downloads());
+	expect_calls("run download", want);
+	CU_ASSERT_EQUAL(root_mode(COMPOSE_BIN), 0755);
+	CU_ASSERT_FALSE(root_has(SUMS));
+	expect_file("/var/lib/docker-extension/plugin/installed",
+	            "file " COMPOSE_BIN "\n", 0600);
+	/* docker.source, docker.mirror: nothing to do with them here */
+	root_file("/etc/group", "docker:x:999:azureuser\n", 0644);
+	rh_reset(&RH);
+	RH.settings.source = DX_SOURCE_DISTRO;
+	RH.settings.mirror = "https://mirror.example.com";
+	CU_ASSERT_EQUAL(P->install(LP.state), DX_OK);
+	expect_calls("run download write", "");
+	CU_ASSERT_TRUE(rh_logged(&RH, "Docker ships with the OS: docker.source "
+	                              "and docker.mirror do not apply"));
+	kit_unload();
+}
+
+/* The docker sysext disabled: a clear error, nothing done. */
+static void kit_coreos_docker_missing(const struct release *rel)
+{
+	kit_load(rel);
+	CU_ASSERT_EQUAL(P->install(LP.state), DX_ERR_DOCKER_MISSING);
+	expect_calls("run download write", "");
+	CU_ASSERT_TRUE(rh_logged(&RH, "PROGRESS: Docker is not on this VM "
+	                              "although"));
+	CU_ASSERT_TRUE(rh_logged(&RH, "enable the docker sysext again"));
+	kit_unload();
+}
+
+/* A pin is met by the OS's Docker or is an error. */
+static void kit_coreos_pin(const struct release *rel)
+{
+	coreos_load(rel);
+	rh_answer(&RH, "run /usr/bin/dockerd --version", 0, DX_OK, 0,
+	          "Docker version 24.0.9, build 2936816\n");
+	RH.settings.version = "24.0";
+	CU_ASSERT_EQUAL(P->install(LP.state), DX_OK);
+	CU_ASSERT_TRUE(root_has(COMPOSE_BIN));
+	kit_unload();
+
+	coreos_load(rel);
+	rh_answer(&RH, "run /usr/bin/dockerd --version", 0, DX_OK, 0,
+	          "Docker version 24.0.9, build 2936816\n");
+	RH.settings.version = "27.3";
+	CU_ASSERT_EQUAL(P->install(LP.state), DX_ERR_VERSION_NOT_FOUND);
+	expect_calls("run download", "run /usr/bin/dockerd --version\n");
+	CU_ASSERT_TRUE(rh_logged(&RH, "ships Docker 24.0.9 with the OS release"));
+	CU_ASSERT_FALSE(root_has(COMPOSE_BIN));
+	kit_unload();
+}
+
+/* Checksums: no line for our binary, or data that does not match:
+   nothing written, not retried. */
+static void kit_coreos_checksum(const struct release *rel)
+{
+	char url[256];
+
+	coreos_load(rel);
+	rh_answer(&RH, "download " COMPOSE_REL "/checksums.txt", 0, DX_OK, 0,
+	          SUM_OTHER " *docker-compose-windows-x86_64.exe\n");
+	CU_ASSERT_EQUAL(P->install(LP.state), DX_ERR_CHECKSUM);
+	CU_ASSERT_EQUAL(tu_count_lines(rh_calls(&RH, "download")), 1);
+	CU_ASSERT_TRUE(rh_logged(&RH, "has no line for docker-compose-linux-"));
+	CU_ASSERT_FALSE(root_has(COMPOSE_BIN));
+	CU_ASSERT_FALSE(root_has(SUMS));
+	kit_unload();
+
+	coreos_load(rel);
+	tu_fmt(url, sizeof(url), "download " COMPOSE_REL "/%s", asset());
+	rh_answer(&RH, url, 0, DX_ERR_CHECKSUM, 0, NULL);
+	CU_ASSERT_EQUAL(P->install(LP.state), DX_ERR_CHECKSUM);
+	CU_ASSERT_EQUAL(tu_count_lines(rh_calls(&RH, "download")), 2);
+	CU_ASSERT_EQUAL(RH.clock_ms, 0);
+	CU_ASSERT_TRUE(rh_logged(&RH, "does not match its published SHA-256: "
+	                              "not installed"));
+	CU_ASSERT_FALSE(root_has(COMPOSE_BIN));
+	CU_ASSERT_PTR_NULL(root_read("/var/lib/docker-extension/plugin/"
+	                             "installed"));
+	kit_unload();
+}
+
+/* Downloads fail then work (backoff), or never work (bounded). */
+static void kit_coreos_download_retry(const struct release *rel)
+{
+	coreos_load(rel);
+	rh_answer(&RH, "download " COMPOSE_REL "/checksums.txt", 2,
+	          DX_ERR_DOWNLOAD, 0, NULL);
+	CU_ASSERT_EQUAL(P->install(LP.state), DX_OK);
+	CU_ASSERT_EQUAL(tu_count_lines(rh_calls(&RH, "download")), 4);
+	CU_ASSERT_EQUAL(RH.clock_ms, 2000 + 4000);
+	CU_ASSERT_TRUE(rh_logged(&RH, "(attempt 2); retrying in 4 s"));
+	CU_ASSERT_EQUAL(root_mode(COMPOSE_BIN), 0755);
+	kit_unload();
+
+	coreos_load(rel);
+	rh_answer(&RH, "download https://github.com/", 0, DX_ERR_DOWNLOAD, 0,
+	          NULL);
+	CU_ASSERT_EQUAL(P->install(LP.state), DX_ERR_DOWNLOAD);
+	CU_ASSERT_TRUE(RH.clock_ms <= 180000);
+	CU_ASSERT_TRUE(RH.clock_ms >= 60000);
+	CU_ASSERT_FALSE(root_has(COMPOSE_BIN));
+	CU_ASSERT_TRUE(rh_logged(&RH, "PROGRESS: cannot download " COMPOSE_REL
+	                              "/checksums.txt: still failing"));
+	kit_unload();
+}
+
+/* The drop-in goes under /etc (never /run), from Flatcar's unit: its
+   $DOCKER_* words kept, --host=fd:// replaced by ours. */
+static void kit_coreos_configure(const struct release *rel)
+{
+	coreos_load(rel);
+	RH.settings.port = 2376;
+	RH.settings.tls_ca = CA;
+	RH.settings.tls_cert = CERT;
+	RH.settings.tls_key = KEY;
+	configure_restart(1);
+	expect_file(DROPIN, HEADER "[Service]\nExecStart=\n"
+	            "ExecStart=/usr/bin/dockerd -H fd:// --containerd=/run/"
+	            "containerd/containerd.sock $DOCKER_SELINUX $DOCKER_OPTS "
+	            "$DOCKER_CGROUPS $DOCKER_OPT_BIP $DOCKER_OPT_MTU "
+	            "$DOCKER_OPT_IPMASQ --tlsverify --tlscacert=/etc/docker/"
+	            "ca.pem --tlscert=/etc/docker/cert.pem --tlskey=/etc/docker/"
+	            "key.pem -H tcp://0.0.0.0:2376\n", 0644);
+	CU_ASSERT_FALSE(root_has("/run"));
+	configure_restart(0);
+	kit_unload();
+}
+
+/* Docker stays (it is the OS's); Compose, the configuration and the TLS
+   files go, and Docker runs again without them. */
+static void kit_coreos_uninstall(const struct release *rel)
+{
+	coreos_load(rel);
+	CU_ASSERT_EQUAL(P->install(LP.state), DX_OK);
+	RH.settings.port = 2376;
+	RH.settings.tls_ca = CA;
+	RH.settings.tls_cert = CERT;
+	RH.settings.tls_key = KEY;
+	configure_restart(1);
+	loader_unload(&LP);
+	memset(&RH.settings, 0, sizeof(RH.settings));
+	CU_ASSERT_EQUAL_FATAL(loader_load(current_distro, plugin_dir, &RH.host,
+	                                  &LP, msg, sizeof(msg)), DX_OK);
+	P = LP.plugin;
+	rh_reset(&RH);
+	CU_ASSERT_EQUAL(P->uninstall(LP.state), DX_OK);
+	expect_calls("run ping", restart_seq);
+	CU_ASSERT_FALSE(root_has(COMPOSE_BIN));
+	CU_ASSERT_FALSE(root_has(DROPIN));
+	CU_ASSERT_FALSE(root_has("/etc/docker/key.pem"));
+	CU_ASSERT_TRUE(root_has("/usr/bin/dockerd"));
+	CU_ASSERT_FALSE(root_has("/var/lib/docker-extension/plugin/installed"));
+	kit_unload();
+}
+
 /* ---- the kit's table ---------------------------------------------------------- */
 
 static void each_release(void (*fn)(const struct release *))
@@ -1048,11 +1697,32 @@ KIT_TEST(configure_no_socket)
 KIT_TEST(restart_fails)
 KIT_TEST(uninstall_installed)
 KIT_TEST(uninstall_preexisting)
+KIT_TEST(rpm_install_docker)
+KIT_TEST(rpm_install_conflicts)
+KIT_TEST(rpm_install_pinned)
+KIT_TEST(rpm_install_pin_vs_installed)
+KIT_TEST(rpm_install_pin_missing)
+KIT_TEST(rpm_install_distro)
+KIT_TEST(rpm_install_mirror)
+KIT_TEST(rpm_install_lock_then_free)
+KIT_TEST(rpm_install_lock_forever)
+KIT_TEST(rpm_install_failures)
+KIT_TEST(rpm_uninstall_installed)
+KIT_TEST(rpm_uninstall_fails)
+KIT_TEST(coreos_install)
+KIT_TEST(coreos_docker_missing)
+KIT_TEST(coreos_pin)
+KIT_TEST(coreos_checksum)
+KIT_TEST(coreos_download_retry)
+KIT_TEST(coreos_configure)
+KIT_TEST(coreos_uninstall)
 
-static const struct {
+struct kit_test {
 	const char *name;
 	CU_TestFunc fn;
-} apt_tests[] = {
+};
+
+static const struct kit_test apt_tests[] = {
 	{ "install: Docker's repository, documented sequence", test_install_docker },
 	{ "install: apt noninteractive; systemctl in /bin", test_install_envp },
 	{ "install: conflicting packages removed first", test_install_conflicts },
@@ -1066,22 +1736,63 @@ static const struct {
 	{ "install: dpkg lock held for ever", test_install_lock_forever },
 	{ "install: download fails then works; never works", test_install_download_retry },
 	{ "install: transient and permanent apt failures", test_install_apt_failures },
+	{ "uninstall: exactly what was installed", test_uninstall_installed },
+	{ NULL, NULL }
+};
+
+static const struct kit_test rpm_tests[] = {
+	{ "install: Docker's repository (.repo), documented sequence", test_rpm_install_docker },
+	{ "install: conflicting packages (podman, runc) removed first", test_rpm_install_conflicts },
+	{ "install: pin resolved with epoch, held by exclude=", test_rpm_install_pinned },
+	{ "install: pin vs installed version (yum downgrade)", test_rpm_install_pin_vs_installed },
+	{ "install: pin not in the repository", test_rpm_install_pin_missing },
+	{ "install: distribution packages, or none", test_rpm_install_distro },
+	{ "install: mirror and Azure China", test_rpm_install_mirror },
+	{ "install: rpm lock held, then free", test_rpm_install_lock_then_free },
+	{ "install: yum/dnf running for ever (pid file)", test_rpm_install_lock_forever },
+	{ "install: metadata download fails then works; permanent", test_rpm_install_failures },
+	{ "uninstall: exactly what was installed", test_rpm_uninstall_installed },
+	{ "uninstall: package removal fails, record kept", test_rpm_uninstall_fails },
+	{ NULL, NULL }
+};
+
+static const struct kit_test coreos_tests[] = {
+	{ "install: verifies Docker, adds Compose checked by SHA-256", test_coreos_install },
+	{ "install: Docker missing (sysext disabled)", test_coreos_docker_missing },
+	{ "install: pin met by the OS's Docker, or an error", test_coreos_pin },
+	{ "install: checksum missing or wrong: nothing written", test_coreos_checksum },
+	{ "install: download fails then works; never works", test_coreos_download_retry },
+	{ "configure: Flatcar's unit, drop-in under /etc", test_coreos_configure },
+	{ "uninstall: Compose and configuration go, Docker stays", test_coreos_uninstall },
+	{ NULL, NULL }
+};
+
+/* Every systemd distribution: configure, restart, uninstall of a Docker
+   that was there before. */
+static const struct kit_test systemd_tests[] = {
 	{ "configure: drop-in, daemon.json, TLS, proxy", test_configure_full },
 	{ "configure: each change alone restarts", test_configure_changes },
 	{ "configure: no socket activation", test_configure_no_socket },
 	{ "restart: fails with the new configuration", test_restart_fails },
-	{ "uninstall: exactly what was installed", test_uninstall_installed },
 	{ "uninstall: Docker was there before", test_uninstall_preexisting },
+	{ NULL, NULL }
 };
 
-static int has_kit(const char *name)
+/* The tests of the plugin's family ("" when it has no kit rows). */
+static const struct kit_test *family_tests(const char *name)
 {
 	size_t i;
 
-	for (i = 0; i < TU_N_ROWS(releases); i++)
-		if (strcmp(releases[i].plugin, name) == 0)
-			return 1;
-	return 0;
+	for (i = 0; i < TU_N_ROWS(releases); i++) {
+		if (strcmp(releases[i].plugin, name) != 0)
+			continue;
+		if (releases[i].suite != NULL)
+			return apt_tests;
+		if (releases[i].pm != NULL)
+			return rpm_tests;
+		return coreos_tests;
+	}
+	return NULL;
 }
 
 struct plugin_suite {
@@ -1092,6 +1803,7 @@ struct plugin_suite {
 
 static int add_plugin_suite(struct plugin_suite *ps, const char *name)
 {
+	const struct kit_test *tests;
 	CU_pSuite s;
 	size_t i;
 
@@ -1108,13 +1820,15 @@ static int add_plugin_suite(struct plugin_suite *ps, const char *name)
 	            test_refuses_other_host_major);
 	CU_add_test(s, "probe finds dockerd and compose under the root",
 	            test_probe);
-	if (!has_kit(name)) {
-		CU_add_test(s, "skeleton says not implemented, changes nothing",
-		            test_skeleton_is_honest);
-		return 0;
+	tests = family_tests(name);
+	if (tests == NULL) {
+		fprintf(stderr, "plugin '%s' has no kit rows\n", name);
+		return -1;
 	}
-	for (i = 0; i < TU_N_ROWS(apt_tests); i++)
-		CU_add_test(s, apt_tests[i].name, apt_tests[i].fn);
+	for (i = 0; tests[i].name != NULL; i++)
+		CU_add_test(s, tests[i].name, tests[i].fn);
+	for (i = 0; systemd_tests[i].name != NULL; i++)
+		CU_add_test(s, systemd_tests[i].name, systemd_tests[i].fn);
 	return 0;
 }
 
