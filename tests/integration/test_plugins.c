@@ -13,6 +13,7 @@
 #include "config.h"
 
 #include <CUnit/Basic.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
@@ -22,9 +23,14 @@
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "hash.h"
+#include "http.h"
 #include "loader.h"
+#include "log.h"
+#include "plugin_httpd.h"
 #include "recording_host.h"
 #include "testutil.h"
 
@@ -1663,6 +1669,232 @@ static void kit_coreos_uninstall(const struct release *rel)
 	kit_unload();
 }
 
+/* ---- downloads for real: the core's libcurl code against a loopback server ---- */
+
+#define GITHUB_COMPOSE "https://github.com/docker/compose/releases/download/"
+#define SLOW_MS 700u
+
+static int http_ready;
+
+/* The host's download, as the handler's: http_download().  GitHub's
+   address is mapped to the loopback server (as a proxy would); the
+   plugin's own URL for it is checked by the scripted tests above. */
+static int via_http(struct recording_host *rh, const char *url,
+                    const char *path, unsigned mode, const char *sha256_hex)
+{
+	char mapped[1024];
+
+	(void)rh;
+	if (strncmp(url, GITHUB_COMPOSE, strlen(GITHUB_COMPOSE)) == 0) {
+		tu_fmt(mapped, sizeof(mapped), "%s/compose/%s", httpd_base(),
+		       url + strlen(GITHUB_COMPOSE));
+		url = mapped;
+	}
+	return http_download(url, path, (mode_t)mode, sha256_hex);
+}
+
+static void loopback_on(void)
+{
+	if (!http_ready) {
+		int devnull = open("/dev/null", O_WRONLY | O_CLOEXEC);
+
+		CU_ASSERT_FATAL(http_global_init() == DX_OK);
+		http_allow_plain_http(1);
+		/* a proxy from the environment must not see our requests */
+		setenv("no_proxy", "127.0.0.1", 1);
+		setenv("NO_PROXY", "127.0.0.1", 1);
+		if (devnull >= 0)
+			log_set_fd(devnull);
+		CU_ASSERT_FATAL(httpd_start() == 0);
+		http_ready = 1;
+	}
+	httpd_reset();
+	RH.download_via = via_http;
+}
+
+static uint64_t real_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static size_t entries(const char *rel)
+{
+	char path[PATH_MAX];
+	struct dirent *e;
+	size_t n = 0;
+	DIR *d;
+
+	tu_fmt(path, sizeof(path), "%s%s", root, rel);
+	d = opendir(path);
+	if (d == NULL)
+		return 0;
+	while ((e = readdir(d)) != NULL)
+		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
+			n++;
+	closedir(d);
+	return n;
+}
+
+static const char KEY_BODY[] = "-----BEGIN PGP PUBLIC KEY BLOCK-----\nDOCKER\n"
+	"-----END PGP PUBLIC KEY BLOCK-----\n";
+
+/* apt: Docker's key from a mirror on the loopback. */
+static void http_apt_load(const struct release *rel, char *key_path,
+                          size_t size)
+{
+	static char mirror[128];
+
+	kit_load(rel);
+	loopback_on();
+	tu_fmt(mirror, sizeof(mirror), "%s/mirror", httpd_base());
+	RH.settings.mirror = mirror;
+	tu_fmt(key_path, size, "/mirror/linux/%s/gpg", P->name);
+}
+
+static void kit_http_apt_key(const struct release *rel)
+{
+	char key[128];
+	uint64_t t0;
+
+	/* a good key */
+	http_apt_load(rel, key, sizeof(key));
+	httpd_route(key, 0, "200 OK", KEY_BODY, strlen(KEY_BODY), 0);
+	CU_ASSERT_EQUAL(P->install(LP.state), DX_OK);
+	expect_file("/etc/apt/keyrings/docker.asc", KEY_BODY, 0644);
+	CU_ASSERT_EQUAL(httpd_hits(key), 1);
+	kit_unload();
+
+	/* 500 twice, then the key: retried with backoff */
+	http_apt_load(rel, key, sizeof(key));
+	httpd_route(key, 2, "500 Internal Server Error", "oops\n", 5, 0);
+	httpd_route(key, 0, "200 OK", KEY_BODY, strlen(KEY_BODY), 0);
+	CU_ASSERT_EQUAL(P->install(LP.state), DX_OK);
+	CU_ASSERT_EQUAL(httpd_hits(key), 3);
+	CU_ASSERT_EQUAL(RH.clock_ms, 2000 + 4000);
+	expect_file("/etc/apt/keyrings/docker.asc", KEY_BODY, 0644);
+	kit_unload();
+
+	/* 404 for ever: bounded, nothing set up */
+	http_apt_load(rel, key, sizeof(key));
+	CU_ASSERT_EQUAL(P->install(LP.state), DX_ERR_DOWNLOAD);
+	CU_ASSERT_TRUE(httpd_hits(key) >= 5);
+	CU_ASSERT_TRUE(RH.clock_ms <= 180000);
+	CU_ASSERT_FALSE(root_has("/etc/apt/keyrings/docker.asc"));
+	CU_ASSERT_FALSE(root_has("/etc/apt/sources.list.d/docker.sources"));
+	CU_ASSERT_EQUAL(entries("/etc/apt/keyrings"), 0);
+	kit_unload();
+
+	/* a slow server: waited for, not failed */
+	http_apt_load(rel, key, sizeof(key));
+	httpd_route(key, 0, "200 OK", KEY_BODY, strlen(KEY_BODY), SLOW_MS);
+	t0 = real_ms();
+	CU_ASSERT_EQUAL(P->install(LP.state), DX_OK);
+	CU_ASSERT_TRUE(real_ms() - t0 >= SLOW_MS);
+	CU_ASSERT_EQUAL(httpd_hits(key), 1);
+	expect_file("/etc/apt/keyrings/docker.asc", KEY_BODY, 0644);
+	kit_unload();
+}
+
+/* coreos: Compose and its checksum list from the loopback. */
+static const char BIN_BODY[] = "\177ELF compose v2.29.7 (not really)\n";
+
+static const char *bin_path(void)
+{
+	static char p[128];
+
+	tu_fmt(p, sizeof(p), "/compose/v2.29.7/%s", asset());
+	return p;
+}
+
+static void http_compose_load(const struct release *rel, const char *sum)
+{
+	static char list[512];
+	char good[HASH_SHA256_HEX_LEN + 1];
+
+	coreos_load(rel);
+	loopback_on();
+	hash_sha256_hex(BIN_BODY, strlen(BIN_BODY), good);
+	tu_fmt(list, sizeof(list), SUM_OTHER " *docker-compose-darwin-x86_64\n"
+	       "%s *%s\n", sum != NULL ? sum : good, asset());
+	httpd_route("/compose/v2.29.7/checksums.txt", 0, "200 OK", list,
+	            strlen(list), 0);
+}
+
+static void kit_http_compose(const struct release *rel)
+{
+	uint64_t t0;
+
+	/* the binary, matching its published checksum */
+	http_compose_load(rel, NULL);
+	httpd_route(bin_path(), 0, "200 OK", BIN_BODY, strlen(BIN_BODY), 0);
+	CU_ASSERT_EQUAL(P->install(LP.state), DX_OK);
+	expect_file(COMPOSE_BIN, BIN_BODY, 0755);
+	CU_ASSERT_FALSE(root_has(SUMS));
+	kit_unload();
+
+	/* a checksum that does not match: nothing written, not retried */
+	http_compose_load(rel, SUM_X);
+	httpd_route(bin_path(), 0, "200 OK", BIN_BODY, strlen(BIN_BODY), 0);
+	CU_ASSERT_EQUAL(P->install(LP.state), DX_ERR_CHECKSUM);
+	CU_ASSERT_EQUAL(httpd_hits(bin_path()), 1);
+	CU_ASSERT_FALSE(root_has(COMPOSE_BIN));
+	CU_ASSERT_EQUAL(entries("/opt/bin"), 0);
+	CU_ASSERT_EQUAL(RH.clock_ms, 0);
+	kit_unload();
+
+	/* 500, then the binary */
+	http_compose_load(rel, NULL);
+	httpd_route(bin_path(), 1, "500 Internal Server Error", "x", 1, 0);
+	httpd_route(bin_path(), 0, "200 OK", BIN_BODY, strlen(BIN_BODY), 0);
+	CU_ASSERT_EQUAL(P->install(LP.state), DX_OK);
+	CU_ASSERT_EQUAL(httpd_hits(bin_path()), 2);
+	CU_ASSERT_EQUAL(RH.clock_ms, 2000);
+	expect_file(COMPOSE_BIN, BIN_BODY, 0755);
+	kit_unload();
+
+	/* the list answers 500 for ever: bounded, nothing written */
+	http_compose_load(rel, NULL);
+	httpd_reset();
+	httpd_route("/compose/v2.29.7/checksums.txt", 0,
+	            "500 Internal Server Error", "x", 1, 0);
+	CU_ASSERT_EQUAL(P->install(LP.state), DX_ERR_DOWNLOAD);
+	CU_ASSERT_TRUE(httpd_hits("/compose/v2.29.7/checksums.txt") >= 5);
+	CU_ASSERT_EQUAL(httpd_hits(bin_path()), 0);
+	CU_ASSERT_TRUE(RH.clock_ms <= 180000);
+	CU_ASSERT_FALSE(root_has(COMPOSE_BIN));
+	CU_ASSERT_FALSE(root_has(SUMS));
+	kit_unload();
+
+	/* a slow server: waited for */
+	http_compose_load(rel, NULL);
+	httpd_route(bin_path(), 0, "200 OK", BIN_BODY, strlen(BIN_BODY),
+	            SLOW_MS);
+	t0 = real_ms();
+	CU_ASSERT_EQUAL(P->install(LP.state), DX_OK);
+	CU_ASSERT_TRUE(real_ms() - t0 >= SLOW_MS);
+	expect_file(COMPOSE_BIN, BIN_BODY, 0755);
+	kit_unload();
+
+	/* A server that stops sending: libcurl's low-speed limit (60 s in
+	   core/http.c, which has no test knob) ends the attempt, the retry
+	   gets the file.  A minute of real time: only with DX_SLOW_TESTS. */
+	if (getenv("DX_SLOW_TESTS") == NULL)
+		return;
+	http_compose_load(rel, NULL);
+	httpd_route(bin_path(), 1, "200 OK", BIN_BODY, strlen(BIN_BODY),
+	            90000);
+	httpd_route(bin_path(), 0, "200 OK", BIN_BODY, strlen(BIN_BODY), 0);
+	t0 = real_ms();
+	CU_ASSERT_EQUAL(P->install(LP.state), DX_OK);
+	CU_ASSERT_TRUE(real_ms() - t0 < 80000);
+	CU_ASSERT_EQUAL(httpd_hits(bin_path()), 2);
+	expect_file(COMPOSE_BIN, BIN_BODY, 0755);
+	kit_unload();
+}
+
 /* ---- the kit's table ---------------------------------------------------------- */
 
 static void each_release(void (*fn)(const struct release *))
@@ -1716,6 +1948,8 @@ KIT_TEST(coreos_checksum)
 KIT_TEST(coreos_download_retry)
 KIT_TEST(coreos_configure)
 KIT_TEST(coreos_uninstall)
+KIT_TEST(http_apt_key)
+KIT_TEST(http_compose)
 
 struct kit_test {
 	const char *name;
@@ -1737,6 +1971,7 @@ static const struct kit_test apt_tests[] = {
 	{ "install: download fails then works; never works", test_install_download_retry },
 	{ "install: transient and permanent apt failures", test_install_apt_failures },
 	{ "uninstall: exactly what was installed", test_uninstall_installed },
+	{ "download (real HTTP, loopback): key good, 500s, 404, slow", test_http_apt_key },
 	{ NULL, NULL }
 };
 
@@ -1764,6 +1999,7 @@ static const struct kit_test coreos_tests[] = {
 	{ "install: download fails then works; never works", test_coreos_download_retry },
 	{ "configure: Flatcar's unit, drop-in under /etc", test_coreos_configure },
 	{ "uninstall: Compose and configuration go, Docker stays", test_coreos_uninstall },
+	{ "download (real HTTP, loopback): Compose good, bad sum, 500s, slow", test_http_compose },
 	{ NULL, NULL }
 };
 
@@ -1879,5 +2115,6 @@ int main(int argc, char **argv)
 		            CU_get_number_of_tests_failed();
 	}
 	CU_cleanup_registry();
+	httpd_stop();
 	return failures ? 1 : 0;
 }
