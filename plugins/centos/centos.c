@@ -12,11 +12,11 @@
 
 /* The distribution's own Docker: CentOS 7's extras has "docker" (1.13,
    no Compose package); CentOS Stream 8 and later, AlmaLinux and Rocky
-   ship podman instead and have none. */
+   (supported from 8 on) ship podman instead and have none. */
 static void centos_distro_packages(const struct family_os *os,
                                    const char **engine, const char **compose)
 {
-	*engine = os->major == 7 && os->id[0] == 'c' ? "docker" : NULL;
+	*engine = os->major == 7 ? "docker" : NULL;
 	*compose = NULL;
 }
 

@@ -180,7 +180,8 @@ static void evr_split(const char *evr, unsigned long *epoch, char *ver,
 	snprintf(rel, rsize, "%s", dash != NULL ? dash + 1 : "");
 }
 
-int rpm_evr_cmp(const char *a, const char *b)
+/* rpmvercmp() over "[epoch:]version-release": <0, 0, >0. */
+static int rpm_evr_cmp(const char *a, const char *b)
 {
 	char va[128], ra[128], vb[128], rb[128];
 	unsigned long ea, eb;

@@ -27,8 +27,4 @@ int rpm_install(struct family_state *st);
    .repo file, with it the hold) and the daemon configuration it wrote. */
 int rpm_uninstall(struct family_state *st);
 
-/* rpmvercmp() over "[epoch:]version-release": <0, 0, >0 (exposed for
-   the family's tests). */
-int rpm_evr_cmp(const char *a, const char *b);
-
 #endif

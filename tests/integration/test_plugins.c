@@ -1265,6 +1265,42 @@ static void kit_rpm_install_distro(const struct release *rel)
 	kit_unload();
 }
 
+/* A pin on the distribution's package: resolved (no exclude= of ours to
+   set aside), installed, and said to be not held. */
+static void kit_rpm_install_distro_pinned(const struct release *rel)
+{
+	char want[1024];
+
+	kit_load(rel);
+	RH.settings.source = DX_SOURCE_DISTRO;
+	RH.settings.version = "1.13";
+	rh_answer(&RH, "run /usr/bin/yum list --showduplicates docker", 0,
+	          DX_OK, 0,
+	          "Available Packages\n"
+	          "docker.x86_64  2:1.13.1-208.git7d71120.el7_9  extras\n"
+	          "docker.x86_64  2:1.13.1-209.git7d71120.el7_9  extras\n");
+	if (rel->distro_engine == NULL) {
+		CU_ASSERT_EQUAL(P->install(LP.state),
+		                DX_ERR_NO_DISTRO_PACKAGE);
+		expect_calls("run download write", "");
+		kit_unload();
+		return;
+	}
+	CU_ASSERT_EQUAL(P->install(LP.state), DX_OK);
+	tu_fmt(want, sizeof(want),
+	       "run /usr/bin/rpm -q --qf " RPM_QF " docker\n"
+	       "run /usr/bin/yum list --showduplicates docker\n"
+	       "run /usr/bin/yum install -y "
+	       "docker-2:1.13.1-209.git7d71120.el7_9\n"
+	       "run /usr/sbin/usermod -aG docker azureuser\n");
+	expect_calls("run download", want);
+	CU_ASSERT_TRUE(rh_logged(&RH, "WARN: "));
+	CU_ASSERT_TRUE(rh_logged(&RH, "installed at that version but not "
+	                              "held"));
+	CU_ASSERT_FALSE(root_has(REPO));
+	kit_unload();
+}
+
 static void kit_rpm_install_mirror(const struct release *rel)
 {
 	kit_load(rel);
@@ -1935,6 +1971,7 @@ KIT_TEST(rpm_install_pinned)
 KIT_TEST(rpm_install_pin_vs_installed)
 KIT_TEST(rpm_install_pin_missing)
 KIT_TEST(rpm_install_distro)
+KIT_TEST(rpm_install_distro_pinned)
 KIT_TEST(rpm_install_mirror)
 KIT_TEST(rpm_install_lock_then_free)
 KIT_TEST(rpm_install_lock_forever)
@@ -1982,6 +2019,7 @@ static const struct kit_test rpm_tests[] = {
 	{ "install: pin vs installed version (yum downgrade)", test_rpm_install_pin_vs_installed },
 	{ "install: pin not in the repository", test_rpm_install_pin_missing },
 	{ "install: distribution packages, or none", test_rpm_install_distro },
+	{ "install: distribution package, pinned (not held)", test_rpm_install_distro_pinned },
 	{ "install: mirror and Azure China", test_rpm_install_mirror },
 	{ "install: rpm lock held, then free", test_rpm_install_lock_then_free },
 	{ "install: yum/dnf running for ever (pid file)", test_rpm_install_lock_forever },
