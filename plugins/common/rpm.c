@@ -248,17 +248,51 @@ static int query_run(struct family_state *st, struct pkg_query *q)
 
 /* ---- pins ----------------------------------------------------------------------- */
 
+/* The versions of pkg in `dnf list` output ("docker-ce.x86_64
+   3:27.3.1-1.el9   docker-ce-stable"), pointing into text (cut up). */
+static size_t list_versions(char *text, const char *pkg, const char **versions,
+                            size_t max)
+{
+	size_t n = 0, plen = strlen(pkg);
+	char *line, *save = NULL;
+
+	for (line = strtok_r(text, "\n", &save); line != NULL && n < max;
+	     line = strtok_r(NULL, "\n", &save)) {
+		char *save2 = NULL;
+		char *name = strtok_r(line, " \t", &save2);
+		char *v = strtok_r(NULL, " \t", &save2);
+
+		if (name != NULL && v != NULL && strncmp(name, pkg, plen) == 0 &&
+		    name[plen] == '.')
+			versions[n++] = v;
+	}
+	return n;
+}
+
+/* Newest first, each once (the installed version is listed both under
+   "Installed Packages" and "Available Packages"); the new count. */
+static size_t sort_unique(const char **versions, size_t n)
+{
+	size_t i, kept = 0;
+
+	qsort(versions, n, sizeof(versions[0]), newest_first);
+	for (i = 0; i < n; i++)
+		if (kept == 0 || strcmp(versions[kept - 1], versions[i]) != 0)
+			versions[kept++] = versions[i];
+	return kept;
+}
+
 /* Every version `dnf list --showduplicates` knows for pkg (installed and
-   available; our own exclude= set aside), newest first, and the one that
-   matches the pin, into out. */
+   available; our own exclude= set aside), and the newest that matches
+   the pin, into out. */
 static int resolve_pin(struct family_state *st, const char *pkg,
                        char *out, size_t outsize)
 {
 	const char *argv[8];
 	const char *versions[MAX_VERSIONS];
 	char what[32];
-	char *text = malloc(LIST_OUT), *line, *save = NULL;
-	size_t n = 0, plen = strlen(pkg), a = 0;
+	char *text = malloc(LIST_OUT);
+	size_t n, a = 0;
 	int r;
 
 	if (text == NULL)
@@ -272,28 +306,10 @@ static int resolve_pin(struct family_state *st, const char *pkg,
 	argv[a] = NULL;
 	snprintf(what, sizeof(what), "%s list", pm_name(st));
 	r = family_retry(st, &rpm_policy, what, argv, NULL, text, LIST_OUT);
-	for (line = strtok_r(text, "\n", &save); r == DX_OK && line != NULL &&
-	     n < MAX_VERSIONS; line = strtok_r(NULL, "\n", &save)) {
-		char *save2 = NULL;
-		char *name = strtok_r(line, " \t", &save2);
-		char *v = strtok_r(NULL, " \t", &save2);
-
-		/* "docker-ce.x86_64   3:27.3.1-1.el9   docker-ce-stable" */
-		if (name == NULL || v == NULL || strncmp(name, pkg, plen) != 0 ||
-		    name[plen] != '.')
-			continue;
-		versions[n++] = v;
-	}
 	if (r == DX_OK) {
-		size_t i, kept = 0;
-
-		qsort(versions, n, sizeof(versions[0]), newest_first);
-		/* the installed version is listed in both sections */
-		for (i = 0; i < n; i++)
-			if (kept == 0 || strcmp(versions[kept - 1],
-			                        versions[i]) != 0)
-				versions[kept++] = versions[i];
-		r = pkg_pick_pin(st, pkg, versions, kept, out, outsize);
+		n = list_versions(text, pkg, versions, MAX_VERSIONS);
+		n = sort_unique(versions, n);
+		r = pkg_pick_pin(st, pkg, versions, n, out, outsize);
 	}
 	free(text);
 	return r;
