@@ -28,6 +28,10 @@
    extra binaries, and it is on the users' PATH.  Compose v2 runs as
    `docker-compose` from there. */
 #define COMPOSE_PATH "/opt/bin/docker-compose"
+/* ... and `docker compose` for root (the handler's compose step runs the
+   docker CLI with HOME=/root): the CLI looks for plugins in
+   ~/.docker/cli-plugins, the one plugin directory that is writable. */
+#define COMPOSE_LINK "/root/.docker/cli-plugins/docker-compose"
 #define COMPOSE_SUMS FAMILY_STATE_DIR "/compose-checksums.txt"
 #define SUMS_MAX (64u * 1024u)
 
@@ -110,6 +114,18 @@ static int compose_sum(struct family_state *st, const char *asset, char *hex)
 	return r;
 }
 
+/* root's CLI plugin link to the binary, unless root has a Compose
+   plugin of its own there (left alone). */
+static int link_plugin(struct family_state *st)
+{
+	int created = 0;
+	int r = family_symlink(st, COMPOSE_PATH, COMPOSE_LINK, 0700, &created);
+
+	if (r == DX_OK && created)
+		r = family_record_add(st, "file", COMPOSE_LINK);
+	return r;
+}
+
 /* Compose v2, checked against its published SHA-256 (the host writes
    it atomically, and nothing when the data does not match). */
 static int install_compose(struct family_state *st)
@@ -131,6 +147,8 @@ static int install_compose(struct family_state *st)
 	r = family_download(st, url, COMPOSE_PATH, 0755, hex);
 	if (r == DX_OK && !existed)
 		r = family_record_add(st, "file", COMPOSE_PATH);
+	if (r == DX_OK)
+		r = link_plugin(st);
 	if (r == DX_OK)
 		family_log(st, DX_LOG_INFO, "installed Compose " COMPOSE_VERSION
 		           " as " COMPOSE_PATH);

@@ -26,6 +26,7 @@
 
 #define COMPOSE_REL "https://github.com/docker/compose/releases/download/v2.29.7"
 #define COMPOSE_BIN "/opt/bin/docker-compose"
+#define COMPOSE_LINK "/root/.docker/cli-plugins/docker-compose"
 #define SUMS "/var/lib/docker-extension/plugin/compose-checksums.txt"
 #define SUM_X "9a3d4ac6c5e4b8f6a56c4a4f3f0b0f1e4a1a2b3c4d5e6f708192a3b4c5d6e7f8"
 #define SUM_OTHER "0000000000000000000000000000000000000000000000000000000000000001"
@@ -85,6 +86,35 @@ static const char *compose_downloads(void)
 	return want;
 }
 
+/* The target of the symbolic link <root><rel>, or "". */
+static const char *link_of(const char *rel)
+{
+	static char target[PATH_MAX];
+	char path[PATH_MAX];
+	ssize_t n;
+
+	tu_fmt(path, sizeof(path), "%s%s", kit_root, rel);
+	n = readlink(path, target, sizeof(target) - 1);
+	target[n > 0 ? n : 0] = '\0';
+	return target;
+}
+
+/* root's own Compose plugin is left alone (and not recorded). */
+static void kit_coreos_root_plugin(const struct release *rel)
+{
+	coreos_load(rel);
+	kit_file(COMPOSE_LINK, "#!/bin/sh\n# root's own\n", 0755);
+	CU_ASSERT_EQUAL(P->install(LP.state), DX_OK);
+	kit_expect_file(COMPOSE_LINK, "#!/bin/sh\n# root's own\n", 0755);
+	kit_expect_file("/var/lib/docker-extension/plugin/installed",
+	                "file " COMPOSE_BIN "\n", 0600);
+	memset(&RH.settings, 0, sizeof(RH.settings));
+	CU_ASSERT_EQUAL(P->uninstall(LP.state), DX_OK);
+	CU_ASSERT_TRUE(kit_has(COMPOSE_LINK));
+	CU_ASSERT_FALSE(kit_has(COMPOSE_BIN));
+	kit_unload();
+}
+
 /* Install verifies Docker and adds Compose, checked against its list. */
 static void kit_coreos_install(const struct release *rel)
 {
@@ -99,7 +129,10 @@ static void kit_coreos_install(const struct release *rel)
 	CU_ASSERT_EQUAL(kit_mode(COMPOSE_BIN), 0755);
 	CU_ASSERT_FALSE(kit_has(SUMS));
 	kit_expect_file("/var/lib/docker-extension/plugin/installed",
-			"file " COMPOSE_BIN "\n", 0600);
+			"file " COMPOSE_BIN "\nfile " COMPOSE_LINK "\n", 0600);
+	/* `docker compose` for root: its CLI plugin directory links to it */
+	CU_ASSERT_STRING_EQUAL(link_of(COMPOSE_LINK), COMPOSE_BIN);
+	CU_ASSERT_EQUAL(kit_mode("/root/.docker"), 0700);
 	/* docker.source, docker.mirror: nothing to do with them here */
 	kit_file("/etc/group", "docker:x:999:azureuser\n", 0644);
 	rh_reset(&RH);
@@ -243,6 +276,7 @@ static void kit_coreos_uninstall(const struct release *rel)
 	CU_ASSERT_EQUAL(P->uninstall(LP.state), DX_OK);
 	kit_expect_calls("run ping", kit_restart_seq);
 	CU_ASSERT_FALSE(kit_has(COMPOSE_BIN));
+	CU_ASSERT_FALSE(kit_has(COMPOSE_LINK));
 	CU_ASSERT_FALSE(kit_has(DROPIN));
 	CU_ASSERT_FALSE(kit_has("/etc/docker/key.pem"));
 	CU_ASSERT_TRUE(kit_has("/usr/bin/dockerd"));
@@ -350,6 +384,7 @@ static void kit_http_compose(const struct release *rel)
 /* ---- the table ------------------------------------------------------------------ */
 
 KIT_TEST(coreos_install)
+KIT_TEST(coreos_root_plugin)
 KIT_TEST(coreos_docker_missing)
 KIT_TEST(coreos_pin)
 KIT_TEST(coreos_checksum)
@@ -360,6 +395,7 @@ KIT_TEST(http_compose)
 
 const struct kit_test kit_coreos_tests[] = {
 	{ "install: verifies Docker, adds Compose checked by SHA-256", test_coreos_install },
+	{ "install: root's own Compose plugin left alone", test_coreos_root_plugin },
 	{ "install: Docker missing (sysext disabled)", test_coreos_docker_missing },
 	{ "install: pin met by the OS's Docker, or an error", test_coreos_pin },
 	{ "install: checksum missing or wrong: nothing written", test_coreos_checksum },
