@@ -374,10 +374,18 @@ static int add_docker_repo(struct family_state *st)
 }
 
 /* "name-epoch:version-release", as Docker's documentation installs a
-   specific version (dnf and yum both read it). */
-static const char *pinned_arg(char *buf, size_t size, const char *pkg,
+   specific version with dnf; yum (release 7) is given
+   "name-version-release", the form its documentation shows (the epoch
+   adds nothing: one package name has one version-release per epoch
+   here). */
+static const char *pinned_arg(const struct family_state *st, char *buf,
+                              size_t size, const char *pkg,
                               const char *version)
 {
+	const char *colon = strchr(version, ':');
+
+	if (st->os.major < 8 && colon != NULL)
+		version = colon + 1;
 	snprintf(buf, size, "%s-%s", pkg, version);
 	return buf;
 }
@@ -407,8 +415,8 @@ static int downgrade_first(struct family_state *st, struct pkg_query *q,
 		argv[n++] = "--disableexcludes=" RPM_REPO_ID;
 	for (i = 0; pkgs[i] != NULL && i < 2; i++)
 		if (pins(pkgs, i))
-			argv[n++] = pinned_arg(arg[i], sizeof(arg[i]), pkgs[i],
-			                       version);
+			argv[n++] = pinned_arg(st, arg[i], sizeof(arg[i]),
+			                       pkgs[i], version);
 	argv[n] = NULL;
 	return pm_run(st, "yum downgrade", argv);
 }
@@ -427,8 +435,8 @@ static int install_packages(struct family_state *st, const char *const *pkgs,
 		argv[n++] = "--disableexcludes=" RPM_REPO_ID;
 	for (i = 0; pkgs[i] != NULL; i++)
 		argv[n++] = version != NULL && i < 2 && pins(pkgs, i)
-		                    ? pinned_arg(arg[i], sizeof(arg[i]), pkgs[i],
-		                                 version)
+		                    ? pinned_arg(st, arg[i], sizeof(arg[i]),
+		                                 pkgs[i], version)
 		                    : pkgs[i];
 	argv[n] = NULL;
 	snprintf(what, sizeof(what), "%s install", pm_name(st));

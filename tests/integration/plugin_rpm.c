@@ -28,6 +28,12 @@
 	"# Written by docker-extension: Docker's repository, as Docker's own\n" \
 	"# docker-ce.repo has it.  Removed when the extension is uninstalled.\n"
 
+/* The epoch in an install argument: dnf gets it, yum does not. */
+static const char *epoch(const char *e)
+{
+	return strcmp(REL->pm, "dnf") == 0 ? e : "";
+}
+
 static const char *rpm_query_ce(void)
 {
 	static char line[1024];
@@ -142,10 +148,11 @@ static void kit_rpm_install_pinned(const struct release *rel)
 	       "run /usr/bin/%s list --showduplicates "
 	       "--disableexcludes=docker-ce-stable docker-ce\n"
 	       "run /usr/bin/%s install -y --disableexcludes=docker-ce-stable"
-	       " docker-ce-3:24.0.10-1.%s docker-ce-cli-3:24.0.10-1.%s"
+	       " docker-ce-%s24.0.10-1.%s docker-ce-cli-%s24.0.10-1.%s"
 	       " containerd.io docker-buildx-plugin docker-compose-plugin\n"
 	       "run /usr/sbin/usermod -aG docker azureuser\n",
-	       rpm_query_ce(), rel->pm, rel->pm, rel->el, rel->el);
+	       rpm_query_ce(), rel->pm, rel->pm, epoch("3:"), rel->el,
+	       epoch("3:"), rel->el);
 	kit_expect_calls("run download", want);
 	/* held: dnf update leaves them alone */
 	kit_expect_file(REPO, repo_text("https://download.docker.com", 1), 0644);
@@ -180,14 +187,15 @@ static void kit_rpm_install_pin_vs_installed(const struct release *rel)
 	          dnf_list("docker-ce"));
 	CU_ASSERT_EQUAL(P->install(LP.state), DX_OK);
 	tu_fmt(want, sizeof(want), "run /usr/bin/yum downgrade -y "
-	       "--disableexcludes=docker-ce-stable docker-ce-3:27.3.0-1.%s "
-	       "docker-ce-cli-3:27.3.0-1.%s\n", rel->el, rel->el);
+	       "--disableexcludes=docker-ce-stable docker-ce-27.3.0-1.%s "
+	       "docker-ce-cli-27.3.0-1.%s\n", rel->el, rel->el);
 	if (strcmp(rel->pm, "yum") == 0)
 		CU_ASSERT_PTR_NOT_NULL(strstr(rh_calls(&RH, "run"), want))
 	else
 		CU_ASSERT_PTR_NULL(strstr(rh_calls(&RH, "run"), "downgrade"));
-	tu_fmt(want, sizeof(want), " docker-ce-3:27.3.0-1.%s "
-	       "docker-ce-cli-3:27.3.0-1.%s containerd.io", rel->el, rel->el);
+	tu_fmt(want, sizeof(want), " docker-ce-%s27.3.0-1.%s "
+	       "docker-ce-cli-%s27.3.0-1.%s containerd.io", epoch("3:"),
+	       rel->el, epoch("3:"), rel->el);
 	CU_ASSERT_PTR_NOT_NULL(strstr(rh_calls(&RH, "run"), want));
 	/* Docker was there before: nothing to remove at uninstall. */
 	CU_ASSERT_PTR_NULL(strstr(kit_read("/var/lib/docker-extension/plugin/"
@@ -280,7 +288,7 @@ static void kit_rpm_install_distro_pinned(const struct release *rel)
 	       "run /usr/bin/rpm -q --qf " RPM_QF " docker\n"
 	       "run /usr/bin/yum list --showduplicates docker\n"
 	       "run /usr/bin/yum install -y "
-	       "docker-2:1.13.1-209.git7d71120.el7_9\n"
+	       "docker-1.13.1-209.git7d71120.el7_9\n"
 	       "run /usr/sbin/usermod -aG docker azureuser\n");
 	kit_expect_calls("run download", want);
 	CU_ASSERT_TRUE(rh_logged(&RH, "WARN: "));
