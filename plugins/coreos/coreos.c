@@ -10,6 +10,7 @@
  */
 #include "config.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,7 +55,7 @@ static int is_hex64(const char *s)
 	size_t i;
 
 	for (i = 0; i < 64; i++)
-		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+		if (!isxdigit((unsigned char)s[i]))
 			return 0;
 	return s[64] == ' ' || s[64] == '\t';
 }
@@ -97,8 +98,11 @@ static int compose_sum(struct family_state *st, const char *asset, char *hex)
 	size_t len;
 	int changed = 0, r;
 
-	r = family_download(st, COMPOSE_BASE "/checksums.txt", COMPOSE_SUMS,
-	                    0600, NULL);
+	/* the extension's state directory is root's alone */
+	r = family_mkdirs(st, FAMILY_STATE_DIR, 0700);
+	if (r == DX_OK)
+		r = family_download(st, COMPOSE_BASE "/checksums.txt",
+		                    COMPOSE_SUMS, 0600, NULL);
 	if (r != DX_OK)
 		return r;
 	r = family_read(st, COMPOSE_SUMS, SUMS_MAX, &list, &len);

@@ -128,6 +128,7 @@ static void kit_coreos_install(const struct release *rel)
 	kit_expect_calls("run download", want);
 	CU_ASSERT_EQUAL(kit_mode(COMPOSE_BIN), 0755);
 	CU_ASSERT_FALSE(kit_has(SUMS));
+	CU_ASSERT_EQUAL(kit_mode("/var/lib/docker-extension/plugin"), 0700);
 	kit_expect_file("/var/lib/docker-extension/plugin/installed",
 			"file " COMPOSE_BIN "\nfile " COMPOSE_LINK "\n", 0600);
 	/* `docker compose` for root: its CLI plugin directory links to it */
@@ -320,6 +321,23 @@ static void kit_http_compose(const struct release *rel)
 	kit_expect_file(COMPOSE_BIN, BIN_BODY, 0755);
 	CU_ASSERT_FALSE(kit_has(SUMS));
 	kit_unload();
+
+	/* the same, the list written in upper case */
+	{
+		char upper[HASH_SHA256_HEX_LEN + 1];
+		size_t i;
+
+		hash_sha256_hex(BIN_BODY, strlen(BIN_BODY), upper);
+		for (i = 0; upper[i] != '\0'; i++)
+			if (upper[i] >= 'a' && upper[i] <= 'f')
+				upper[i] = (char)(upper[i] - 'a' + 'A');
+		http_compose_load(rel, upper);
+		httpd_route(bin_path(), 0, "200 OK", BIN_BODY,
+		            strlen(BIN_BODY), 0);
+		CU_ASSERT_EQUAL(P->install(LP.state), DX_OK);
+		kit_expect_file(COMPOSE_BIN, BIN_BODY, 0755);
+		kit_unload();
+	}
 
 	/* a checksum that does not match: nothing written, not retried */
 	http_compose_load(rel, SUM_X);
