@@ -1,16 +1,36 @@
 /*
- * centos - the CentOS 7, CentOS Stream 8-10, AlmaLinux and Rocky Linux plugin.
- * Skeleton: probe works; install, configure, restart, stop and
- * uninstall are not implemented yet and say so.
+ * centos - the CentOS 7, CentOS Stream 8-10, AlmaLinux and Rocky Linux
+ * plugin: what differs from the other rpm distributions, nothing else.
+ * Everything else is family code: rpm.c (packages), systemd.c (daemon
+ * configuration and restart), family.c.
  */
 #include "config.h"
 
 #include "dx_plugin.h"
 #include "rpm.h"
+#include "systemd.h"
+
+/* The distribution's own Docker: CentOS 7's extras has "docker" (1.13,
+   no Compose package); CentOS Stream 8 and later, AlmaLinux and Rocky
+   (supported from 8 on) ship podman instead and have none. */
+static void centos_distro_packages(const struct family_os *os,
+                                   const char **engine, const char **compose)
+{
+	*engine = os->major == 7 ? "docker" : NULL;
+	*compose = NULL;
+}
+
+/* Docker publishes one repository for CentOS and its rebuilds (Docker's
+   documentation and its install script send AlmaLinux and Rocky there). */
+static const struct family_distro centos = {
+	.repo_dist = "centos",
+	.distro_packages = centos_distro_packages,
+	.codename_fallback = NULL,
+};
 
 static int centos_init(const struct dx_host *host, void **state)
 {
-	return family_init(host, state, "centos", NULL);
+	return family_init(host, state, "centos", &centos);
 }
 
 static int centos_install(void *state)
@@ -20,17 +40,17 @@ static int centos_install(void *state)
 
 static int centos_configure(void *state)
 {
-	return family_not_implemented(state, "configure");
+	return systemd_configure(state);
 }
 
 static int centos_restart(void *state)
 {
-	return family_not_implemented(state, "restart");
+	return systemd_restart(state);
 }
 
 static int centos_stop(void *state)
 {
-	return family_not_implemented(state, "stop");
+	return systemd_stop(state);
 }
 
 static int centos_uninstall(void *state)

@@ -6,9 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pkg.h"
 #include "systemd.h"
 
-#define MAX_PKGS 16
 #define QUERY_OUT 16384
 #define MADISON_OUT 65536
 
@@ -30,6 +30,7 @@ static const char *const docker_conflicts[] = {
 	"docker.io", "docker-doc", "docker-compose", "docker-compose-v2",
 	"podman-docker", "containerd", "runc", NULL
 };
+static const char *const ca_certificates[] = { "ca-certificates", NULL };
 static const char *const docker_packages[] = {
 	"docker-ce", "docker-ce-cli", "containerd.io", "docker-buildx-plugin",
 	"docker-compose-plugin", NULL
@@ -69,40 +70,8 @@ static const struct family_retry apt_policy = {
 
 /* ---- what is installed ----------------------------------------------------------- */
 
-struct pkg_state {
-	const char *name;
-	int installed;
-	char version[128];
-};
-
-struct query {
-	struct pkg_state p[MAX_PKGS * 2 + 2];
-	size_t n;
-};
-
-static void query_add(struct query *q, const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < q->n; i++)
-		if (strcmp(q->p[i].name, name) == 0)
-			return;
-	if (q->n < sizeof(q->p) / sizeof(q->p[0]))
-		q->p[q->n++].name = name;
-}
-
-static struct pkg_state *query_get(struct query *q, const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < q->n; i++)
-		if (strcmp(q->p[i].name, name) == 0)
-			return &q->p[i];
-	return NULL;
-}
-
 /* One dpkg-query for every package of interest: "name\tstatus\tversion". */
-static int query_run(struct family_state *st, struct query *q)
+static int query_run(struct family_state *st, struct pkg_query *q)
 {
 	const char *argv[sizeof(q->p) / sizeof(q->p[0]) + 4];
 	char *out = malloc(QUERY_OUT), *line, *save = NULL;
@@ -131,7 +100,7 @@ static int query_run(struct family_state *st, struct query *q)
 			continue;
 		*tab1 = '\0';
 		*tab2 = '\0';
-		p = query_get(q, line);
+		p = pkg_query_get(q, line);
 		if (p == NULL)
 			continue;
 		p->installed = strstr(tab1 + 1, " installed") != NULL;
@@ -145,22 +114,23 @@ static int query_run(struct family_state *st, struct query *q)
 
 /* ---- pins ----------------------------------------------------------------------- */
 
-/* The newest version `apt-cache madison` lists for pkg that matches the
-   pin, into out.  DX_ERR_VERSION_NOT_FOUND (naming a few that exist). */
+/* The versions `apt-cache madison` lists for pkg (newest first) and the
+   one that matches the pin, into out. */
 static int resolve_pin(struct family_state *st, const char *pkg,
                        char *out, size_t outsize)
 {
 	const char *argv[] = { "/usr/bin/apt-cache", "madison", pkg, NULL };
+	const char *versions[64];
 	char *text = malloc(MADISON_OUT), *line, *save = NULL;
-	char seen[256] = "";
-	int r, shown = 0;
+	size_t n = 0;
+	int r;
 
 	if (text == NULL)
 		return DX_ERR_NOMEM;
-	out[0] = '\0';
 	r = family_run_ok(st, argv, NULL, FAMILY_QUICK_TIMEOUT_MS, text,
 	                  MADISON_OUT);
-	for (line = strtok_r(text, "\n", &save); r == DX_OK && line != NULL;
+	for (line = strtok_r(text, "\n", &save); r == DX_OK && line != NULL &&
+	     n < sizeof(versions) / sizeof(versions[0]);
 	     line = strtok_r(NULL, "\n", &save)) {
 		char *v = strchr(line, '|'), *end;
 
@@ -171,27 +141,12 @@ static int resolve_pin(struct family_state *st, const char *pkg,
 		while (end > v && end[-1] == ' ')
 			end--;
 		*end = '\0';
-		if (family_version_matches(v, st->set->version)) {
-			snprintf(out, outsize, "%s", v);
-			break;
-		}
-		if (shown++ < 5) {
-			(void)family_cat(seen, sizeof(seen), shown > 1 ? ", " : "");
-			(void)family_cat(seen, sizeof(seen), v);
-		}
+		versions[n++] = v;
 	}
+	if (r == DX_OK)
+		r = pkg_pick_pin(st, pkg, versions, n, out, outsize);
 	free(text);
-	if (r != DX_OK)
-		return r;
-	if (out[0] == '\0') {
-		family_fail(st, "docker.version %s: no %s package of that "
-		            "version in the repository (newest: %s)",
-		            st->set->version, pkg, seen[0] ? seen : "none");
-		return DX_ERR_VERSION_NOT_FOUND;
-	}
-	family_log(st, DX_LOG_INFO, "docker.version %s resolved to %s %s",
-	           st->set->version, pkg, out);
-	return DX_OK;
+	return r;
 }
 
 /* ---- steps --------------------------------------------------------------------- */
@@ -211,23 +166,17 @@ static int apt_update(struct family_state *st)
 }
 
 /* apt-get remove of the conflicting packages that are installed. */
-static int remove_conflicts(struct family_state *st, struct query *q)
+static int remove_conflicts(struct family_state *st, struct pkg_query *q)
 {
-	const char *argv[MAX_PKGS + 4];
-	size_t n = 0, i;
+	const char *argv[PKG_MAX + 4];
+	size_t n = 0;
 
 	argv[n++] = apt_get;
 	argv[n++] = "remove";
 	argv[n++] = "-y";
-	for (i = 0; docker_conflicts[i] != NULL; i++) {
-		struct pkg_state *p = query_get(q, docker_conflicts[i]);
-
-		if (p != NULL && p->installed)
-			argv[n++] = p->name;
-	}
-	argv[n] = NULL;
-	if (n == 3)
+	if (pkg_add_installed(q, docker_conflicts, argv, &n) == 0)
 		return DX_OK;
+	argv[n] = NULL;
 	family_log(st, DX_LOG_INFO, "removing packages that conflict with "
 	           "Docker's: Docker's documentation asks for it");
 	return apt_get_run(st, "apt-get remove (conflicting packages)", argv);
@@ -270,42 +219,17 @@ static int add_docker_repo(struct family_state *st)
 	return r;
 }
 
-/* The packages of the chosen source; pkgs[0] is the engine. */
-static int wanted_packages(struct family_state *st, const char **pkgs)
-{
-	const char *engine = NULL, *compose = NULL;
-	size_t i;
-
-	if (st->set->source == DX_SOURCE_DOCKER) {
-		for (i = 0; docker_packages[i] != NULL; i++)
-			pkgs[i] = docker_packages[i];
-		pkgs[i] = NULL;
-		return DX_OK;
-	}
-	st->distro->distro_packages(&st->os, &engine, &compose);
-	if (engine == NULL) {
-		family_fail(st, "docker.source \"distro\": %s %s has no Docker "
-		            "package; use docker.source \"docker\"", st->os.id,
-		            st->os.version_id);
-		return DX_ERR_NO_DISTRO_PACKAGE;
-	}
-	pkgs[0] = engine;
-	pkgs[1] = compose;
-	pkgs[2] = NULL;
-	return DX_OK;
-}
-
 /* apt-get install of the packages, the engine (and its CLI) at the
    resolved version; held when pinned. */
-static int install_packages(struct family_state *st, const char **pkgs,
+static int install_packages(struct family_state *st, const char *const *pkgs,
                             const char *version)
 {
 	static const char *const conf[] = {
 		"-o", "Dpkg::Options::=--force-confdef",
 		"-o", "Dpkg::Options::=--force-confold", NULL
 	};
-	const char *argv[MAX_PKGS + 16];
-	char pinned[2][256];
+	const char *argv[PKG_MAX + 16];
+	char pinned[2][512];
 	size_t n = 0, i;
 	int r;
 
@@ -346,53 +270,16 @@ static int install_packages(struct family_state *st, const char **pkgs,
 	}
 }
 
-/* Docker and Compose there (found as files: no command run). */
-static int present(struct family_state *st)
-{
-	struct dx_probe probe;
-
-	(void)family_probe(st, &probe);
-	return probe.docker_installed && probe.compose_installed;
-}
-
-/* ... and at the pin (from the package database). */
-static int at_pin(struct family_state *st, struct query *q,
-                  const char *const *pkgs)
-{
-	struct pkg_state *engine = query_get(q, pkgs[0]);
-
-	return engine != NULL && engine->installed &&
-	       family_version_matches(engine->version, st->set->version);
-}
-
-static int record_new(struct family_state *st, struct query *q,
-                      const char *const *pkgs)
-{
-	size_t i;
-	int r = DX_OK;
-
-	for (i = 0; r == DX_OK && pkgs[i] != NULL; i++) {
-		struct pkg_state *p = query_get(q, pkgs[i]);
-
-		/* Only what was not there before: uninstall removes
-		   exactly what the extension added. */
-		if (p == NULL || !p->installed)
-			r = family_record_add(st, "package", pkgs[i]);
-	}
-	return r;
-}
-
-static int install_from(struct family_state *st, struct query *q,
-                        const char **pkgs)
+static int install_from(struct family_state *st, struct pkg_query *q,
+                        const char *const *pkgs)
 {
 	char version[256];
-	struct pkg_state *ca = query_get(q, "ca-certificates");
 	int r = DX_OK;
 
 	if (st->set->source == DX_SOURCE_DOCKER) {
 		r = remove_conflicts(st, q);
 		/* apt fetches Docker's repository over HTTPS. */
-		if (r == DX_OK && (ca == NULL || !ca->installed)) {
+		if (r == DX_OK && !pkg_installed(q, "ca-certificates")) {
 			const char *argv[] = { apt_get, "install", "-y",
 				               "ca-certificates", NULL };
 
@@ -414,53 +301,25 @@ static int install_from(struct family_state *st, struct query *q,
 	return r;
 }
 
+static const struct pkg_family apt_family = {
+	.docker_packages = docker_packages,
+	.conflicts = docker_conflicts,
+	/* apt fetches Docker's repository over HTTPS */
+	.extra_query = ca_certificates,
+	.query = query_run,
+	.install = install_from,
+};
+
 int apt_install(struct family_state *st)
 {
-	const char *pkgs[MAX_PKGS];
-	struct query q;
-	size_t i;
-	int r, skip;
-
-	memset(&q, 0, sizeof(q));
-	r = wanted_packages(st, pkgs);
-	if (r != DX_OK)
-		return r;
-	for (i = 0; pkgs[i] != NULL; i++)
-		query_add(&q, pkgs[i]);
-	if (st->set->source == DX_SOURCE_DOCKER) {
-		for (i = 0; docker_conflicts[i] != NULL; i++)
-			query_add(&q, docker_conflicts[i]);
-		query_add(&q, "ca-certificates");
-	}
-	/* Unpinned, files are enough; a pin needs the package database. */
-	skip = present(st) && st->set->version == NULL;
-	if (!skip) {
-		r = query_run(st, &q);
-		if (r != DX_OK)
-			return r;
-		skip = present(st) && st->set->version != NULL &&
-		       at_pin(st, &q, pkgs);
-	}
-	if (skip) {
-		family_log(st, DX_LOG_INFO, "Docker and Compose are installed%s: "
-		           "no package change", st->set->version != NULL
-		                                   ? " at the pinned version" : "");
-		st->had_docker = 1;
-	} else {
-		r = install_from(st, &q, pkgs);
-		if (r == DX_OK)
-			r = record_new(st, &q, pkgs);
-	}
-	if (r == DX_OK)
-		r = family_users(st);
-	return r;
+	return pkg_install(st, &apt_family);
 }
 
 /* ---- uninstall ------------------------------------------------------------------ */
 
 static int remove_packages(struct family_state *st, const char *const *pkgs)
 {
-	const char *argv[MAX_PKGS * 4 + 8];
+	const char *argv[PKG_MAX * 4 + 8];
 	size_t n = 0, i;
 
 	argv[n++] = apt_get;

@@ -270,6 +270,27 @@ int family_remove(struct family_state *st, const char *path, int *changed)
 	return DX_ERR_IO;
 }
 
+int family_symlink(struct family_state *st, const char *target,
+                   const char *path, unsigned dir_mode, int *created)
+{
+	char full[PATH_SIZE], dir[PATH_SIZE];
+
+	*created = 0;
+	if (family_exists(st, path))
+		return DX_OK;
+	parent_of(path, dir, sizeof(dir));
+	if (family_path(st, path, full, sizeof(full)) != 0)
+		return DX_ERR_INVALID_ARG;
+	if ((dir[0] != '\0' && family_mkdirs(st, dir, dir_mode) != DX_OK) ||
+	    symlink(target, full) != 0) {
+		family_log(st, DX_LOG_ERROR, "cannot link %s to %s: %s", path,
+		           target, strerror(errno));
+		return DX_ERR_IO;
+	}
+	*created = 1;
+	return DX_OK;
+}
+
 /* ---- os-release ---------------------------------------------------------------- */
 
 /* The value of KEY=VALUE with one level of quotes and backslash escapes

@@ -36,6 +36,9 @@ struct family_distro {
 	/* The apt suite when os-release names none (old or testing
 	   releases); NULL for rpm. */
 	const char *(*codename_fallback)(const struct family_os *os);
+	/* The directory of Docker's repository when it depends on the
+	   release (overrides repo_dist); NULL when it does not. */
+	const char *(*repo_dist_of)(const struct family_os *os);
 };
 
 struct family_state {
@@ -95,6 +98,11 @@ int family_write_if_changed(struct family_state *st, const char *path,
                             int secret, int *changed);
 /* Remove <sysroot><path>; *changed set to 1 when something was removed. */
 int family_remove(struct family_state *st, const char *path, int *changed);
+/* A symbolic link <sysroot><path> -> target (target as written, not
+   under the sysroot: it is read on the VM), parents created with
+   dir_mode.  DX_OK with *created 0 when something is already there. */
+int family_symlink(struct family_state *st, const char *target,
+                   const char *path, unsigned dir_mode, int *created);
 
 /* ---- commands ---------------------------------------------------------------- */
 

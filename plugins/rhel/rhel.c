@@ -1,16 +1,42 @@
 /*
- * rhel - the Red Hat Enterprise Linux (7.9, 8, 9, 10) plugin.
- * Skeleton: probe works; install, configure, restart, stop and
- * uninstall are not implemented yet and say so.
+ * rhel - the Red Hat Enterprise Linux (7.9, 8, 9, 10) plugin: what differs
+ * from the other rpm distributions, nothing else (see
+ * plugins/centos/centos.c for the shape and rpm.c, systemd.c, family.c
+ * for the rest).
  */
 #include "config.h"
 
 #include "dx_plugin.h"
 #include "rpm.h"
+#include "systemd.h"
+
+/* RHEL 7's extras channel has "docker" (1.13, no Compose package); RHEL 8
+   and later ship podman and no Docker. */
+static void rhel_distro_packages(const struct family_os *os,
+                                 const char **engine, const char **compose)
+{
+	*engine = os->major == 7 ? "docker" : NULL;
+	*compose = NULL;
+}
+
+/* Docker's RHEL repository (linux/rhel) as Docker documents it for RHEL
+   8 and later; for RHEL 7 Docker publishes x86_64 packages only in the
+   CentOS repository, which its documentation then pointed RHEL 7 to. */
+static const char *rhel_repo_dist(const struct family_os *os)
+{
+	return os->major == 7 ? "centos" : "rhel";
+}
+
+static const struct family_distro rhel = {
+	.repo_dist = "rhel",
+	.distro_packages = rhel_distro_packages,
+	.codename_fallback = NULL,
+	.repo_dist_of = rhel_repo_dist,
+};
 
 static int rhel_init(const struct dx_host *host, void **state)
 {
-	return family_init(host, state, "rhel", NULL);
+	return family_init(host, state, "rhel", &rhel);
 }
 
 static int rhel_install(void *state)
@@ -20,17 +46,17 @@ static int rhel_install(void *state)
 
 static int rhel_configure(void *state)
 {
-	return family_not_implemented(state, "configure");
+	return systemd_configure(state);
 }
 
 static int rhel_restart(void *state)
 {
-	return family_not_implemented(state, "restart");
+	return systemd_restart(state);
 }
 
 static int rhel_stop(void *state)
 {
-	return family_not_implemented(state, "stop");
+	return systemd_stop(state);
 }
 
 static int rhel_uninstall(void *state)

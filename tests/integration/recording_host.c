@@ -155,6 +155,8 @@ static int rh_download(void *ctx, const char *url, const char *path,
 	snprintf(slot, RH_LINE_MAX, "download %s -> %s %04o sha256=%s", url,
 	         shown(rh, path), mode,
 	         sha256_hex != NULL ? sha256_hex : "(none)");
+	if (rh->download_via != NULL)
+		return rh->download_via(rh, url, path, mode, sha256_hex);
 	snprintf(line, sizeof(line), "download %s", url);
 	a = find_answer(rh, line);
 	if (a != NULL && a->result != DX_OK)

@@ -58,6 +58,12 @@ struct recording_host {
 	/* called after each sleep (say, to release a lock) */
 	void (*on_sleep)(struct recording_host *rh);
 	void *user;
+	/* When set, download() is recorded and then really done by it (the
+	   core's http_download in the loopback tests); the script is not
+	   asked. */
+	int (*download_via)(struct recording_host *rh, const char *url,
+	                    const char *path, unsigned mode,
+	                    const char *sha256_hex);
 	/* envp of the last run() whose argv[0] ends in "apt-get" */
 	char last_envp[RH_LINE_MAX];
 };

@@ -4,25 +4,25 @@
  * the plugin test kit: each implemented plugin driven through install,
  * configure, restart and uninstall for every supported release, on a
  * fake root with a recording host (scripted commands, a virtual clock),
- * asserting the exact commands and the files written.  A plugin that is
- * still a skeleton must say "not implemented yet" and change nothing.
+ * asserting the exact commands and the files written.  Each family has
+ * its table of tests (plugin_apt.c, plugin_rpm.c, plugin_coreos.c) and
+ * every plugin runs the systemd table (plugin_systemd.c) too; the kit
+ * itself is plugin_kit.c.
  *
  * Usage: test_plugins [PLUGIN...]   (default: every name in DX_PLUGIN_NAMES)
  */
 #include "config.h"
 
 #include <CUnit/Basic.h>
-#include <fcntl.h>
 #include <limits.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "loader.h"
+#include "plugin_httpd.h"
+#include "plugin_kit.h"
 #include "recording_host.h"
 #include "testutil.h"
 
@@ -43,28 +43,22 @@ static enum dx_distro distro_of(const char *name)
 	return DX_DISTRO_UNKNOWN;
 }
 
-/* The plugin under test (CUnit tests take no arguments). */
-static const char *current;
-static enum dx_distro current_distro;
-static char plugin_dir[PATH_MAX];
-static char msg[1024];
-
 static int suite_init(void)
 {
 	char from[PATH_MAX], to[PATH_MAX];
-	const char *file = loader_plugin_file(current_distro);
+	const char *file = loader_plugin_file(kit_current_distro);
 
-	tu_fmt(plugin_dir, sizeof(plugin_dir), "%s", tu_mkdtemp("plugins"));
+	tu_fmt(kit_plugin_dir, sizeof(kit_plugin_dir), "%s", tu_mkdtemp("plugins"));
 	tu_fmt(from, sizeof(from), "%s/%s.so", tu_env("DX_PLUGIN_BUILDDIR"),
-	       current);
-	tu_fmt(to, sizeof(to), "%s/%s", plugin_dir, file);
+	       kit_current);
+	tu_fmt(to, sizeof(to), "%s/%s", kit_plugin_dir, file);
 	tu_copy_file(from, to, 0644);
 	return 0;
 }
 
 static int suite_cleanup(void)
 {
-	tu_rm_rf(plugin_dir);
+	tu_rm_rf(kit_plugin_dir);
 	return 0;
 }
 
@@ -75,13 +69,13 @@ static void test_loads_with_abi_and_name(void)
 	int r;
 
 	rh_init(&rh, "");
-	r = loader_load(current_distro, plugin_dir, &rh.host, &lp, msg,
-	                sizeof(msg));
+	r = loader_load(kit_current_distro, kit_plugin_dir, &rh.host, &lp, kit_msg,
+	                sizeof(kit_msg));
 	if (r != DX_OK)
-		fprintf(stderr, "\n  %s: %s\n", current, msg);
+		fprintf(stderr, "\n  %s: %s\n", kit_current, kit_msg);
 	CU_ASSERT_EQUAL_FATAL(r, DX_OK);
 	CU_ASSERT_EQUAL(lp.plugin->abi_version, DX_ABI_VERSION);
-	CU_ASSERT_STRING_EQUAL(lp.plugin->name, current);
+	CU_ASSERT_STRING_EQUAL(lp.plugin->name, kit_current);
 	loader_unload(&lp);
 }
 
@@ -92,10 +86,10 @@ static void test_refuses_other_host_major(void)
 
 	rh_init(&rh, "");
 	rh.host.abi_version = DX_ABI_MK(DX_ABI_MAJOR + 1, 0);
-	CU_ASSERT_EQUAL(loader_load(current_distro, plugin_dir, &rh.host, &lp,
-	                            msg, sizeof(msg)),
+	CU_ASSERT_EQUAL(loader_load(kit_current_distro, kit_plugin_dir, &rh.host, &lp,
+	                            kit_msg, sizeof(kit_msg)),
 	                DX_ERR_PLUGIN_INIT);
-	CU_ASSERT_PTR_NOT_NULL(strstr(msg, "refused to initialise"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(kit_msg, "refused to initialise"));
 	CU_ASSERT_PTR_NULL(lp.dl);
 }
 
@@ -147,9 +141,9 @@ static void test_probe(void)
 		const char *root = make_root(rows[i].files);
 
 		rh_init(&rh, root);
-		CU_ASSERT_EQUAL_FATAL(loader_load(current_distro, plugin_dir,
-		                                  &rh.host, &lp, msg,
-		                                  sizeof(msg)),
+		CU_ASSERT_EQUAL_FATAL(loader_load(kit_current_distro, kit_plugin_dir,
+		                                  &rh.host, &lp, kit_msg,
+		                                  sizeof(kit_msg)),
 		                      DX_OK);
 		CU_ASSERT_EQUAL(lp.plugin->probe(lp.state, &probe), DX_OK);
 		CU_ASSERT_EQUAL(probe.docker_installed, rows[i].docker);
@@ -160,928 +154,21 @@ static void test_probe(void)
 	}
 }
 
-/* ---- the skeleton's honesty (plugins not implemented yet) ------------------ */
-
-static void test_skeleton_is_honest(void)
-{
-	struct recording_host rh;
-	struct loader_plugin lp;
-	const struct dx_plugin *p;
-
-	rh_init(&rh, "");
-	CU_ASSERT_EQUAL_FATAL(loader_load(current_distro, plugin_dir, &rh.host,
-	                                  &lp, msg, sizeof(msg)),
-	                      DX_OK);
-	p = lp.plugin;
-	CU_ASSERT_EQUAL(p->install(lp.state), DX_ERR_NOT_IMPLEMENTED);
-	CU_ASSERT_EQUAL(p->configure(lp.state), DX_ERR_NOT_IMPLEMENTED);
-	CU_ASSERT_EQUAL(p->restart(lp.state), DX_ERR_NOT_IMPLEMENTED);
-	CU_ASSERT_EQUAL(p->stop(lp.state), DX_ERR_NOT_IMPLEMENTED);
-	CU_ASSERT_EQUAL(p->uninstall(lp.state), DX_ERR_NOT_IMPLEMENTED);
-	/* Each says so, naming itself; nothing was run or written. */
-	CU_ASSERT_EQUAL(rh.n_logs, 5);
-	CU_ASSERT_TRUE(rh_logged(&rh, "not implemented yet"));
-	CU_ASSERT_TRUE(rh_logged(&rh, current));
-	CU_ASSERT_EQUAL(rh.n_calls, 0);
-	loader_unload(&lp);
-}
-
-/* ---- the kit: fake roots, one per release ------------------------------------ */
-
-/* A supported release of the plugin under test. */
-struct release {
-	const char *plugin;
-	const char *fixture;       /* tests/fixtures/os-release/<fixture> */
-	const char *suite;         /* apt suite of Docker's repository */
-	const char *compose_pkg;   /* docker.source distro: Compose package */
-};
-
-static const struct release releases[] = {
-	{ "debian", "debian-11", "bullseye", "docker-compose" },
-	{ "debian", "debian-12", "bookworm", "docker-compose" },
-	{ "debian", "debian-trixie-sid", "trixie", "docker-compose" },
-	{ "ubuntu", "ubuntu-18.04", "bionic", "docker-compose" },
-	{ "ubuntu", "ubuntu-20.04", "focal", "docker-compose-v2" },
-	{ "ubuntu", "ubuntu-22.04", "jammy", "docker-compose-v2" },
-	{ "ubuntu", "ubuntu-24.04", "noble", "docker-compose-v2" },
-};
-
-static struct recording_host RH;
-static struct loader_plugin LP;
-static const struct dx_plugin *P;
-static char root[PATH_MAX];
-static const struct release *REL;
-static const char *users_one[] = { "azureuser", NULL };
-static const char *options_two[] = { "--label", "env=prod $HOME 100%", NULL };
-
-#define DPKG_FMT "-f=${Package}\\t${Status}\\t${Version}\\n"
-#define APT_CONF "-o Dpkg::Options::=--force-confdef " \
-	"-o Dpkg::Options::=--force-confold"
-#define CE_PKGS "docker-ce docker-ce-cli containerd.io " \
-	"docker-buildx-plugin docker-compose-plugin"
-#define CONFLICTS "docker.io docker-doc docker-compose docker-compose-v2 " \
-	"podman-docker containerd runc"
-
-static void root_file(const char *rel, const char *text, mode_t mode)
-{
-	char path[PATH_MAX];
-	char *slash;
-
-	tu_fmt(path, sizeof(path), "%s%s", root, rel);
-	slash = strrchr(path, '/');
-	*slash = '\0';
-	tu_mkdir_p(path);
-	*slash = '/';
-	tu_write_file(path, text, mode);
-}
-
-static void root_fixture(const char *rel, const char *fixture)
-{
-	char text[65536];
-
-	tu_fmt(text, sizeof(text), "%s", tu_read_file(tu_fixture(fixture)));
-	root_file(rel, text, 0644);
-}
-
-static const char *root_read(const char *rel)
-{
-	char path[PATH_MAX];
-
-	tu_fmt(path, sizeof(path), "%s%s", root, rel);
-	return tu_read_file(path);
-}
-
-static int root_mode(const char *rel)
-{
-	char path[PATH_MAX];
-	struct stat sb;
-
-	tu_fmt(path, sizeof(path), "%s%s", root, rel);
-	return stat(path, &sb) == 0 ? (int)(sb.st_mode & 07777) : -1;
-}
-
-static int root_has(const char *rel)
-{
-	return root_mode(rel) >= 0;
-}
-
-/* The packages create the docker group (when it is not there). */
-static void add_docker_group(void)
-{
-	const char *g = root_read("/etc/group");
-
-	if (g == NULL || strstr(g, "docker:") == NULL)
-		root_file("/etc/group", "root:x:0:\nazureuser:x:1000:\n"
-		          "docker:x:999:\n", 0644);
-}
-
-/* What Docker's packages put there (apt-get install's effect). */
-static void fx_docker_ce(struct recording_host *rh)
-{
-	(void)rh;
-	root_file("/usr/bin/dockerd", "#!/bin/sh\n", 0755);
-	root_file("/usr/bin/docker", "#!/bin/sh\n", 0755);
-	root_file("/usr/libexec/docker/cli-plugins/docker-compose",
-	          "#!/bin/sh\n", 0755);
-	root_fixture("/lib/systemd/system/docker.service",
-	             "plugins/units/docker-ce.service");
-	root_fixture("/lib/systemd/system/docker.socket",
-	             "plugins/units/docker.socket");
-	add_docker_group();
-}
-
-/* What Debian's docker.io and docker-compose put there. */
-static void fx_docker_io(struct recording_host *rh)
-{
-	(void)rh;
-	root_file("/usr/sbin/dockerd", "#!/bin/sh\n", 0755);
-	root_file("/usr/bin/docker-compose", "#!/bin/sh\n", 0755);
-	root_file("/usr/libexec/docker/cli-plugins/docker-compose",
-	          "#!/bin/sh\n", 0755);
-	root_fixture("/lib/systemd/system/docker.service",
-	             "plugins/units/docker.io-debian.service");
-	root_fixture("/lib/systemd/system/docker.socket",
-	             "plugins/units/docker.socket");
-	root_file("/etc/systemd/system/sockets.target.wants/docker.socket",
-	          "", 0644);
-	add_docker_group();
-}
-
-/* A fresh VM of the release, the plugin loaded with a recording host. */
-static void kit_load(const struct release *rel)
-{
-	char os[256];
-
-	REL = rel;
-	tu_fmt(root, sizeof(root), "%s", tu_mkdtemp("root"));
-	tu_fmt(os, sizeof(os), "os-release/%s", rel->fixture);
-	root_fixture("/etc/os-release", os);
-	root_file("/etc/group", "root:x:0:\nazureuser:x:1000:\n", 0644);
-	rh_init(&RH, root);
-	/* A VM has ca-certificates (apt's HTTPS needs it). */
-	rh_answer(&RH, "run /usr/bin/dpkg-query", 0, DX_OK, 1,
-	          "ca-certificates\tinstall ok installed\t20230311\n");
-	RH.settings.users = users_one;
-	RH.settings.n_users = 1;
-	if (loader_load(current_distro, plugin_dir, &RH.host, &LP, msg,
-	                sizeof(msg)) != DX_OK) {
-		fprintf(stderr, "\n  %s: %s\n", current, msg);
-		abort();
-	}
-	P = LP.plugin;
-}
-
-static void kit_unload(void)
-{
-	loader_unload(&LP);
-	tu_rm_rf(root);
-}
-
-/* Compare, and show both when they differ. */
-static void expect_text(const char *got, const char *want, const char *what)
-{
-	if (strcmp(got, want) != 0)
-		fprintf(stderr, "\n[%s] %s:\n--- want\n%s--- got\n%s---\n",
-		        REL != NULL ? REL->fixture : "", what, want, got);
-	TU_ROW_ASSERT(strcmp(got, want) == 0, REL != NULL ? REL->fixture : "");
-}
-
-static void expect_calls(const char *kinds, const char *want)
-{
-	expect_text(rh_calls(&RH, kinds), want, kinds);
-}
-
-static void expect_file(const char *rel, const char *want, int mode)
-{
-	const char *got = root_read(rel);
-
-	TU_ROW_ASSERT(got != NULL, rel);
-	if (got != NULL)
-		expect_text(got, want, rel);
-	TU_ROW_ASSERT(root_mode(rel) == mode, rel);
-}
-
-static const char *dpkg_query_ce(void)
-{
-	static char line[1024];
-
-	tu_fmt(line, sizeof(line), "run /usr/bin/dpkg-query -W " DPKG_FMT
-	       " " CE_PKGS " " CONFLICTS " ca-certificates\n");
-	return line;
-}
-
-/* ---- install ----------------------------------------------------------------- */
-
-/* Fresh VM, Docker's repository, no pin: the documented sequence. */
-static void kit_install_docker(const struct release *rel)
-{
-	char want[8192], source[1024];
-
-	kit_load(rel);
-	rh_answer(&RH, "run /usr/bin/dpkg-query", 0, DX_OK, 1,
-	          "ca-certificates\tinstall ok installed\t20230311\n");
-	rh_effect(&RH, "run /usr/bin/apt-get install", fx_docker_ce);
-	CU_ASSERT_EQUAL(P->install(LP.state), DX_OK);
-	tu_fmt(want, sizeof(want),
-	       "%s"
-	       "download https://download.docker.com/linux/%s/gpg -> "
-	       "/etc/apt/keyrings/docker.asc 0644 sha256=(none)\n"
-	       "run /usr/bin/apt-get update\n"
-	       "run /usr/bin/apt-get install -y " APT_CONF " " CE_PKGS "\n"
-	       "run /usr/sbin/usermod -aG docker azureuser\n",
-	       dpkg_query_ce(), P->name);
-	expect_calls("run download", want);
-	CU_ASSERT_STRING_EQUAL(RH.last_envp, "");
-	tu_fmt(source, sizeof(source),
-	       "Types: deb\nURIs: https://download.docker.com/linux/%s\n"
-	       "Suites: %s\nComponents: stable\n"
-	       "Signed-By: /etc/apt/keyrings/docker.asc\n", P->name,
-	       rel->suite);
-	expect_file("/etc/apt/sources.list.d/docker.sources", source, 0644);
-	expect_file("/etc/apt/keyrings/docker.asc", "downloaded\n", 0644);
-	expect_file("/var/lib/docker-extension/plugin/installed",
-	            "file /etc/apt/keyrings/docker.asc\n"
-	            "file /etc/apt/sources.list.d/docker.sources\n"
-	            "package docker-ce\npackage docker-ce-cli\n"
-	            "package containerd.io\npackage docker-buildx-plugin\n"
-	            "package docker-compose-plugin\n", 0600);
-	/* Installed now: the next install changes nothing, runs nothing
-	   (the user is in the group the package made... once usermod did
-	   it, which the fake does not do: put them there). */
-	root_file("/etc/group", "docker:x:999:azureuser\n", 0644);
-	rh_reset(&RH);
-	CU_ASSERT_EQUAL(P->install(LP.state), DX_OK);
-	expect_calls("run download write", "");
-	kit_unload();
-}
-
-/* apt-get never asks a question (no terminal: it would fail or hang);
-   systemctl is found where the release keeps it. */
-static void kit_install_envp(const struct release *rel)
-{
-	kit_load(rel);
-	root_file("/etc/group", "docker:x:999:azureuser\n", 0644);
-	rh_effect(&RH, "run /usr/bin/apt-get install", fx_docker_ce);
-	CU_ASSERT_EQUAL(P->install(LP.state), DX_OK);
-	/* the last command run was apt-get install */
-	CU_ASSERT_PTR_NOT_NULL(strstr(rh_calls(&RH, "run"),
-	                              "run /usr/bin/apt-get install -y "
-	                              APT_CONF " " CE_PKGS "\n"));
-	CU_ASSERT_STRING_EQUAL(RH.last_envp, "DEBIAN_FRONTEND=noninteractive");
-	root_file("/bin/systemctl", "#!/bin/sh\n", 0755);
-	rh_reset(&RH);
-	CU_ASSERT_EQUAL(P->stop(LP.state), DX_OK);
-	expect_calls("run", "run /bin/systemctl stop docker.socket "
-	             "docker.service\n");
-	kit_unload();
-}
-
-/* Conflicting packages that are installed are removed first; ca-certificates
-   is installed when missing (apt needs it for HTTPS). */
-static void kit_install_conflicts(const struct release *rel)
-{
-	char want[8192];
-
-	kit_load(rel);
-	rh_answer(&RH, "run /usr/bin/dpkg-query", 0, DX_OK, 1,
-	          "docker.io\tinstall ok installed\t20.10.24+dfsg1\n"
-	          "runc\tinstall ok installed\t1.1.5\n"
-	          "containerd\tdeinstall ok config-files\t1.6.20\n");
-	rh_effect(&RH, "run /usr/bin/apt-get install -y " APT_CONF,
-	          fx_docker_ce);
-	CU_ASSERT_EQUAL(P->install(LP.state), DX_OK);
-	tu_fmt(want, sizeof(want),
-	       "%s"
-	       "run /usr/bin/apt-get remove -y docker.io runc\n"
-	       "run /usr/bin/apt-get update\n"
-	       "run /usr/bin/apt-get install -y ca-certificates\n"
-	       "download https://download.docker.com/linux/%s/gpg -> "
-	       "/etc/apt/keyrings/docker.asc 0644 sha256=(none)\n"
-	       "run /usr/bin/apt-get update\n"
-	       "run /usr/bin/apt-get install -y " APT_CONF " " CE_PKGS "\n"
-	       "run /usr/sbin/usermod -aG docker azureuser\n",
-	       dpkg_query_ce(), P->name);
-	expect_calls("run download", want);
-	CU_ASSERT_STRING_EQUAL(RH.last_envp, "");
-	kit_unload();
-}
-
-static const char madison_ce[] =
-	" docker-ce | 5:27.3.1-1~debian.12~bookworm | https://download.docker.com/linux/debian bookworm/stable amd64 Packages\n"
-	" docker-ce | 5:27.3.0-1~debian.12~bookworm | https://download.docker.com/linux/debian bookworm/stable amd64 Packages\n"
-	" docker-ce | 5:24.0.7-1~debian.12~bookworm | https://download.docker.com/linux/debian bookworm/stable amd64 Packages\n";
-
-/* A pin resolves to the exact version (epoch included) and is held. */
-static void kit_install_pinned(const struct release *rel)
-{
-	char want[8192];
-
-	kit_load(rel);
-	RH.settings.version = "24.0";
-	rh_answer(&RH, "run /usr/bin/dpkg-query", 0, DX_OK, 1,
-	          "ca-certificates\tinstall ok installed\t20230311\n");
-	rh_answer(&RH, "run /usr/bin/apt-cache madison docker-ce", 0, DX_OK,
-	          0, madison_ce);
-	rh_effect(&RH, "run /usr/bin/apt-get install", fx_docker_ce);
-	CU_ASSERT_EQUAL(P->install(LP.state), DX_OK);
-	tu_fmt(want, sizeof(want),
-	       "%s"
-	       "download https://download.docker.com/linux/%s/gpg -> "
-	       "/etc/apt/keyrings/docker.asc 0644 sha256=(none)\n"
-	       "run /usr/bin/apt-get update\n"
-	       "run /usr/bin/apt-cache madison docker-ce\n"
-	       "run /usr/bin/apt-get install -y " APT_CONF
-	       " --allow-downgrades --allow-change-held-packages"
-	       " docker-ce=5:24.0.7-1~debian.12~bookworm"
-	       " docker-ce-cli=5:24.0.7-1~debian.12~bookworm"
-	       " containerd.io docker-buildx-plugin docker-compose-plugin\n"
-	       "run /usr/bin/apt-mark hold docker-ce docker-ce-cli\n"
-	       "run /usr/sbin/usermod -aG docker azureuser\n",
-	       dpkg_query_ce(), P->name);
-	expect_calls("run download", want);
-	CU_ASSERT_TRUE(rh_logged(&RH, "resolved to docker-ce "
-	                              "5:24.0.7-1~debian.12~bookworm"));
-	kit_unload();
-}
-
-/* Installed at another version: the pin wins (downgrade); installed at
-   the pin: nothing but the package database is asked. */
-static void kit_install_pin_vs_installed(const struct release *rel)
-{
-	kit_load(rel);
-	fx_docker_ce(&RH);
-	root_file("/etc/group", "docker:x:999:azureuser\n", 0644);
-	RH.settings.version = "27.3.0";
-#define CE_REST "docker-ce-cli\tinstall ok installed\t5:27.3.1-1~debian.12~bookworm\n" \
-	"containerd.io\tinstall ok installed\t1.7.22-1\n" \
-	"docker-buildx-plugin\tinstall ok installed\t0.17.1-1~debian.12~bookworm\n" \
-	"docker-compose-plugin\tinstall ok installed\t2.29.7-1~debian.12~bookworm\n" \
-	"ca-certificates\tinstall ok installed\t20230311\n"
-	/* (the latest answer is used first) */
-	rh_answer(&RH, "run /usr/bin/dpkg-query", 1, DX_OK, 0,
-	          "docker-ce\tinstall ok installed\t5:27.3.0-1~debian.12~bookworm\n"
-	          CE_REST);
-	rh_answer(&RH, "run /usr/bin/dpkg-query", 1, DX_OK, 0,
-	          "docker-ce\tinstall ok installed\t5:27.3.1-1~debian.12~bookworm\n"
-	          CE_REST);
-	rh_answer(&RH, "run /usr/bin/apt-cache madison docker-ce", 0, DX_OK,
-	          0, madison_ce);
-	CU_ASSERT_EQUAL(P->install(LP.state), DX_OK);
-	CU_ASSERT_PTR_NOT_NULL(strstr(rh_calls(&RH, "run"),
-	                              " docker-ce=5:27.3.0-1~debian.12~bookworm "));
-	/* Docker was there before: nothing to remove at uninstall. */
-	CU_ASSERT_PTR_NULL(strstr(root_read("/var/lib/docker-extension/plugin/"
-	                                    "installed"), "package"));
-	rh_reset(&RH);
-	CU_ASSERT_EQUAL(P->install(LP.state), DX_OK);
-	expect_calls("run download", dpkg_query_ce());
-	kit_unload();
-}
-
-static void kit_install_pin_missing(const struct release *rel)
-{
-	kit_load(rel);
-	RH.settings.version = "19.03.15";
-	rh_answer(&RH, "run /usr/bin/apt-cache madison docker-ce", 0, DX_OK,
-	          0, madison_ce);
-	CU_ASSERT_EQUAL(P->install(LP.state), DX_ERR_VERSION_NOT_FOUND);
-	CU_ASSERT_PTR_NULL(strstr(rh_calls(&RH, "run"), "apt-get install -y "
-	                                                APT_CONF));
-	CU_ASSERT_TRUE(rh_logged(&RH, "PROGRESS: docker.version 19.03.15: no "
-	                              "docker-ce package of that version in "
-	                              "the repository (newest: "
-	                              "5:27.3.1-1~debian.12~bookworm, "
-	                              "5:27.3.0-1~debian.12~bookworm"));
-	kit_unload();
-}
-
-/* The distribution's own packages: no repository, no key. */
-static void kit_install_distro(const struct release *rel)
-{
-	char want[4096];
-
-	kit_load(rel);
-	RH.settings.source = DX_SOURCE_DISTRO;
-	rh_effect(&RH, "run /usr/bin/apt-get install", fx_docker_io);
-	CU_ASSERT_EQUAL(P->install(LP.state), DX_OK);
-	tu_fmt(want, sizeof(want),
-	       "run /usr/bin/dpkg-query -W " DPKG_FMT " docker.io %s\n"
-	       "run /usr/bin/apt-get update\n"
-	       "run /usr/bin/apt-get install -y " APT_CONF " docker.io %s\n"
-	       "run /usr/sbin/usermod -aG docker azureuser\n",
-	       rel->compose_pkg, rel->compose_pkg);
-	expect_calls("run download", want);
-	CU_ASSERT_FALSE(root_has("/etc/apt/sources.list.d/docker.sources"));
-	tu_fmt(want, sizeof(want), "package docker.io\npackage %s\n",
-	       rel->compose_pkg);
-	expect_file("/var/lib/docker-extension/plugin/installed", want, 0600);
-	kit_unload();
-}
-
-static void kit_install_distro_pinned(const struct release *rel)
-{
-	kit_load(rel);
-	RH.settings.source = DX_SOURCE_DISTRO;
-	RH.settings.version = "20.10";
-	rh_answer(&RH, "run /usr/bin/apt-cache madison docker.io", 0, DX_OK, 0,
-	          "  docker.io | 20.10.24+dfsg1-1+deb12u1 | http://deb.debian.org/debian bookworm/main amd64 Packages\n");
-	CU_ASSERT_EQUAL(P->install(LP.state), DX_OK);
-	CU_ASSERT_PTR_NOT_NULL(strstr(rh_calls(&RH, "run"),
-	                              " docker.io=20.10.24+dfsg1-1+deb12u1 "));
-	CU_ASSERT_PTR_NOT_NULL(strstr(rh_calls(&RH, "run"),
-	                              "run /usr/bin/apt-mark hold docker.io\n"));
-	kit_unload();
-}
-
-static void kit_install_mirror(const struct release *rel)
-{
-	char want[1024];
-
-	kit_load(rel);
-	RH.settings.mirror = "https://mirror.example.com/docker-ce/";
-	CU_ASSERT_EQUAL(P->install(LP.state), DX_OK);
-	tu_fmt(want, sizeof(want), "download https://mirror.example.com/"
-	       "docker-ce/linux/%s/gpg -> /etc/apt/keyrings/docker.asc 0644 "
-	       "sha256=(none)\n", P->name);
-	expect_calls("download", want);
-	tu_fmt(want, sizeof(want), "URIs: https://mirror.example.com/"
-	       "docker-ce/linux/%s\n", P->name);
-	CU_ASSERT_PTR_NOT_NULL(strstr(root_read("/etc/apt/sources.list.d/"
-	                                        "docker.sources"), want));
-	kit_unload();
-	/* Azure China: Azure's mirror of Docker's repository. */
-	kit_load(rel);
-	RH.settings.china_cloud = 1;
-	CU_ASSERT_EQUAL(P->install(LP.state), DX_OK);
-	tu_fmt(want, sizeof(want), "download https://mirror.azure.cn/"
-	       "docker-ce/linux/%s/gpg -> /etc/apt/keyrings/docker.asc 0644 "
-	       "sha256=(none)\n", P->name);
-	expect_calls("download", want);
-	kit_unload();
-}
-
-/* Lock held by another process: wait, say so, then go on. */
-static pid_t lock_child = -1;
-static unsigned release_after;
-
-static void hold_lock(const char *rel)
-{
-	char path[PATH_MAX];
-	int ready[2];
-	char c;
-
-	root_file(rel, "", 0640);
-	tu_fmt(path, sizeof(path), "%s%s", root, rel);
-	CU_ASSERT_FATAL(pipe(ready) == 0);
-	lock_child = fork();
-	if (lock_child == 0) {
-		struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
-		int fd = open(path, O_RDWR);
-
-		if (fd < 0 || fcntl(fd, F_SETLK, &fl) != 0)
-			_exit(1);
-		(void)!write(ready[1], "x", 1);
-		pause();
-		_exit(0);
-	}
-	close(ready[1]);
-	CU_ASSERT_FATAL(read(ready[0], &c, 1) == 1);
-	close(ready[0]);
-}
-
-static void free_lock(void)
-{
-	if (lock_child > 0) {
-		kill(lock_child, SIGKILL);
-		waitpid(lock_child, NULL, 0);
-		lock_child = -1;
-	}
-}
-
-static void release_on_sleep(struct recording_host *rh)
-{
-	if (rh->n_sleeps == release_after)
-		free_lock();
-}
-
-static void kit_install_lock_then_free(const struct release *rel)
-{
-	char want[128];
-
-	kit_load(rel);
-	hold_lock("/var/lib/dpkg/lock-frontend");
-	release_after = 3;
-	RH.on_sleep = release_on_sleep;
-	rh_effect(&RH, "run /usr/bin/apt-get install", fx_docker_ce);
-	CU_ASSERT_EQUAL(P->install(LP.state), DX_OK);
-	tu_fmt(want, sizeof(want), "PROGRESS: waiting for the package manager "
-	       "lock /var/lib/dpkg/lock-frontend held by pid ");
-	CU_ASSERT_TRUE(rh_logged(&RH, want));
-	CU_ASSERT_TRUE(rh_logged(&RH, "(10 s so far, at most 600 s)"));
-	/* the first apt-get after the third poll, 15 virtual seconds */
-	CU_ASSERT_EQUAL(RH.clock_ms, 15000);
-	CU_ASSERT_PTR_NOT_NULL(strstr(rh_calls(&RH, "run"), "apt-get install"));
-	free_lock();
-	kit_unload();
-}
-
-static void kit_install_lock_forever(const struct release *rel)
-{
-	kit_load(rel);
-	hold_lock("/var/lib/dpkg/lock");
-	CU_ASSERT_EQUAL(P->install(LP.state), DX_ERR_PKG_LOCKED);
-	CU_ASSERT_EQUAL(RH.clock_ms, 600000);
-	CU_ASSERT_PTR_NULL(strstr(rh_calls(&RH, "run"), "apt-get"));
-	CU_ASSERT_TRUE(rh_logged(&RH, "PROGRESS: the package manager is busy: "
-	                              "/var/lib/dpkg/lock was still held by "
-	                              "pid "));
-	free_lock();
-	kit_unload();
-}
-
-/* A download that fails, then works: retried with backoff. */
-static void kit_install_download_retry(const struct release *rel)
-{
-	kit_load(rel);
-	rh_answer(&RH, "download https://download.docker.com/", 2,
-	          DX_ERR_DOWNLOAD, 0, NULL);
-	CU_ASSERT_EQUAL(P->install(LP.state), DX_OK);
-	CU_ASSERT_EQUAL(tu_count_lines(rh_calls(&RH, "download")), 3);
-	CU_ASSERT_EQUAL(RH.clock_ms, 2000 + 4000);
-	CU_ASSERT_TRUE(rh_logged(&RH, "PROGRESS: download of https://download."
-	                              "docker.com/linux/"));
-	CU_ASSERT_TRUE(rh_logged(&RH, "(attempt 2); retrying in 4 s"));
-	kit_unload();
-	/* A download that never works: bounded, then an error; nothing of
-	   Docker's repository is set up. */
-	kit_load(rel);
-	rh_answer(&RH, "download https://", 0, DX_ERR_DOWNLOAD, 0, NULL);
-	CU_ASSERT_EQUAL(P->install(LP.state), DX_ERR_DOWNLOAD);
-	CU_ASSERT_TRUE(RH.clock_ms <= 180000);
-	CU_ASSERT_FALSE(root_has("/etc/apt/sources.list.d/docker.sources"));
-	CU_ASSERT_PTR_NULL(strstr(rh_calls(&RH, "run"), "apt-get update"));
-	CU_ASSERT_PTR_NULL(strstr(rh_calls(&RH, "run"), "apt-get install"));
-	CU_ASSERT_TRUE(rh_logged(&RH, "PROGRESS: cannot download https://"
-	                              "download.docker.com/linux/"));
-	kit_unload();
-}
-
-/* Transient apt failure (network) then success; a permanent failure is
-   not retried and says what apt said. */
-static void kit_install_apt_failures(const struct release *rel)
-{
-	kit_load(rel);
-	rh_answer(&RH, "run /usr/bin/apt-get update", 1, DX_OK, 100,
-	          "Err:1 https://download.docker.com/linux bookworm InRelease\n"
-	          "  Temporary failure resolving 'download.docker.com'\n"
-	          "E: Failed to fetch https://download.docker.com/\n");
-	CU_ASSERT_EQUAL(P->install(LP.state), DX_OK);
-	CU_ASSERT_EQUAL(RH.clock_ms, 5000);
-	CU_ASSERT_TRUE(rh_logged(&RH, "PROGRESS: apt-get update failed "
-	                              "(attempt 1, temporary: E: Failed to "
-	                              "fetch https://download.docker.com/); "
-	                              "retrying in 5 s"));
-	kit_unload();
-
-	kit_load(rel);
-	rh_answer(&RH, "run /usr/bin/apt-get install", 0, DX_OK, 100,
-	          "Reading package lists...\n"
-	          "E: Unable to locate package docker-ce\n");
-	CU_ASSERT_EQUAL(P->install(LP.state), DX_ERR_EXEC_FAILED);
-	CU_ASSERT_EQUAL(RH.clock_ms, 0);
-	CU_ASSERT_EQUAL(tu_count_lines(strstr(rh_calls(&RH, "run"),
-	                                      "apt-get install")), 1);
-	CU_ASSERT_TRUE(rh_logged(&RH, "PROGRESS: apt-get install failed (exit "
-	                              "status 100): E: Unable to locate "
-	                              "package docker-ce"));
-	/* No package is recorded as installed by us. */
-	CU_ASSERT_PTR_NULL(strstr(root_read("/var/lib/docker-extension/plugin/"
-	                                    "installed"), "package"));
-	kit_unload();
-
-	/* Transient for ever: bounded. */
-	kit_load(rel);
-	rh_answer(&RH, "run /usr/bin/apt-get update", 0, DX_OK, 100,
-	          "E: Could not get lock /var/lib/apt/lists/lock\n");
-	CU_ASSERT_EQUAL(P->install(LP.state), DX_ERR_EXEC_FAILED);
-	CU_ASSERT_TRUE(RH.clock_ms <= 15 * 60 * 1000);
-	CU_ASSERT_TRUE(RH.clock_ms >= 10 * 60 * 1000);
-	CU_ASSERT_TRUE(rh_logged(&RH, "PROGRESS: apt-get update kept failing"));
-	kit_unload();
-}
-
-/* ---- configure and restart ----------------------------------------------------- */
-
-static const char CA[] = "-----BEGIN CERTIFICATE-----\nCA\n-----END CERTIFICATE-----\n";
-static const char CERT[] = "-----BEGIN CERTIFICATE-----\nSRV\n-----END CERTIFICATE-----\n";
-static const char KEY[] = "-----BEGIN PRIVATE KEY-----\nSECRETKEY\n-----END PRIVATE KEY-----\n";
-
-#define DROPIN "/etc/systemd/system/docker.service.d/docker-extension.conf"
-#define PROXY "/etc/systemd/system/docker.service.d/docker-extension-proxy.conf"
-#define HEADER \
-	"# Written by docker-extension from its settings: it is rewritten when\n" \
-	"# they change and removed when the extension is uninstalled.  Change\n" \
-	"# the extension's settings rather than this file.\n"
-
-static const char restart_seq[] =
-	"run /usr/bin/systemctl daemon-reload\n"
-	"run /usr/bin/systemctl reset-failed docker.service\n"
-	"run /usr/bin/systemctl enable docker.service\n"
-	"run /usr/bin/systemctl restart docker.service\n"
-	"ping /var/run/docker.sock\n";
-static const char start_seq[] =
-	"run /usr/bin/systemctl enable docker.service\n"
-	"run /usr/bin/systemctl start docker.service\n"
-	"ping /var/run/docker.sock\n";
-
-static void configure_restart(int want_changed)
-{
-	rh_reset(&RH);
-	CU_ASSERT_EQUAL(P->configure(LP.state), DX_OK);
-	CU_ASSERT_EQUAL(P->restart(LP.state), DX_OK);
-	expect_calls("run ping", want_changed ? restart_seq : start_seq);
-}
-
-/* Everything at once on Debian's docker.io: the unit's own dockerd path
-   and $DOCKER_OPTS, socket activation, TLS, TCP, options quoted. */
-static void kit_configure_full(const struct release *rel)
-{
-	kit_load(rel);
-	fx_docker_io(&RH);
-	root_file("/etc/docker/daemon.json",
-	          "{\n\t\"data-root\": \"/mnt/docker\",\n\t\"hosts\": [\"unix://\"]\n}\n",
-	          0644);
-	RH.settings.port = 2376;
-	RH.settings.tls_ca = CA;
-	RH.settings.tls_cert = CERT;
-	RH.settings.tls_key = KEY;
-	RH.settings.options = options_two;
-	RH.settings.n_options = 2;
-	RH.settings.daemon_json = "{\"log-level\":\"warn\",\"labels\":[\"a=b\"]}";
-	RH.settings.proxy_http = "http://proxy:3128";
-	RH.settings.proxy_https = "http://user:p\"w%@proxy:3128";
-	RH.settings.no_proxy = "localhost,168.63.129.16,169.254.169.254";
-	configure_restart(1);
-	expect_file(DROPIN, HEADER "[Service]\nExecStart=\n"
-	            "ExecStart=/usr/sbin/dockerd -H fd:// $DOCKER_OPTS"
-	            " --tlsverify --tlscacert=/etc/docker/ca.pem"
-	            " --tlscert=/etc/docker/cert.pem"
-	            " --tlskey=/etc/docker/key.pem -H tcp://0.0.0.0:2376"
-	            " --label \"env=prod $$HOME 100%%\"\n", 0644);
-	expect_file(PROXY, HEADER "[Service]\n"
-	            "Environment=\"HTTP_PROXY=http://proxy:3128\"\n"
-	            "Environment=\"HTTPS_PROXY=http://user:p\\\"w%%@proxy:3128\"\n"
-	            "Environment=\"NO_PROXY=localhost,168.63.129.16,169.254.169.254\"\n",
-	            0600);
-	/* The administrator's key stays; "hosts" would stop dockerd. */
-	expect_file("/etc/docker/daemon.json",
-	            "{\n  \"data-root\": \"/mnt/docker\",\n"
-	            "  \"log-level\": \"warn\",\n  \"labels\": [\"a=b\"]\n}\n",
-	            0644);
-	CU_ASSERT_TRUE(rh_logged(&RH, "WARN: debian plugin: removing \"hosts\"") ||
-	               rh_logged(&RH, "WARN: ubuntu plugin: removing \"hosts\""));
-	expect_file("/etc/docker/ca.pem", CA, 0644);
-	expect_file("/etc/docker/cert.pem", CERT, 0644);
-	expect_file("/etc/docker/key.pem", KEY, 0600);
-	/* The key never shows in a log line. */
-	CU_ASSERT_FALSE(rh_logged(&RH, "SECRETKEY"));
-	/* Same settings again: nothing written, no restart. */
-	configure_restart(0);
-	expect_calls("write", "");
-	kit_unload();
-}
-
-/* Each of drop-in, daemon.json and certificates alone is a change. */
-static void kit_configure_changes(const struct release *rel)
-{
-	kit_load(rel);
-	fx_docker_ce(&RH);
-	RH.settings.port = 2376;
-	RH.settings.tls_ca = CA;
-	RH.settings.tls_cert = CERT;
-	RH.settings.tls_key = KEY;
-	configure_restart(1);
-	configure_restart(0);
-	/* certificates only (the original missed this one) */
-	RH.settings.tls_key = "-----BEGIN PRIVATE KEY-----\nNEW\n-----END PRIVATE KEY-----\n";
-	configure_restart(1);
-	expect_calls("write", "write /etc/docker/key.pem 0600 58\n"
-	             "write /var/lib/docker-extension/plugin/restart-pending 0600 0\n");
-	configure_restart(0);
-	/* daemon.json only */
-	RH.settings.daemon_json = "{\"debug\":true}";
-	configure_restart(1);
-	expect_file("/etc/docker/daemon.json", "{\n  \"debug\": true\n}\n", 0644);
-	configure_restart(0);
-	/* drop-in only */
-	RH.settings.port = 2377;
-	configure_restart(1);
-	CU_ASSERT_PTR_NOT_NULL(strstr(root_read(DROPIN), "-H tcp://0.0.0.0:2377"));
-	/* the unit's own ExecStart, -H fd:// replaced by ours */
-	CU_ASSERT_PTR_NOT_NULL(strstr(root_read(DROPIN), "ExecStart=/usr/bin/dockerd "
-	                              "-H fd:// --containerd=/run/containerd/"
-	                              "containerd.sock --tlsverify"));
-	/* Back to nothing: the drop-in, our daemon.json keys (and the file
-	   we created) go; the certificates stay (issue #18). */
-	RH.settings.port = 0;
-	RH.settings.daemon_json = NULL;
-	RH.settings.tls_ca = RH.settings.tls_cert = RH.settings.tls_key = NULL;
-	configure_restart(1);
-	CU_ASSERT_FALSE(root_has(DROPIN));
-	CU_ASSERT_FALSE(root_has("/etc/docker/daemon.json"));
-	CU_ASSERT_TRUE(root_has("/etc/docker/key.pem"));
-	configure_restart(0);
-	kit_unload();
-}
-
-/* No docker.socket: the local socket is unix://, never fd:// (#104);
-   continuation lines of ExecStart are read. */
-static void kit_configure_no_socket(const struct release *rel)
-{
-	kit_load(rel);
-	root_file("/usr/bin/dockerd", "#!/bin/sh\n", 0755);
-	root_fixture("/lib/systemd/system/docker.service",
-	             "plugins/units/no-socket.service");
-	configure_restart(1);
-	expect_file(DROPIN, HEADER "[Service]\nExecStart=\n"
-	            "ExecStart=/usr/bin/dockerd -H unix:///var/run/docker.sock\n",
-	            0644);
-	kit_unload();
-}
-
-/* The daemon does not come back with the new configuration: the unit's
-   last log lines reach the status; the change stays pending, so the
-   next enable restarts again rather than "start" a daemon that runs the
-   old configuration. */
-static void kit_restart_fails(const struct release *rel)
-{
-	kit_load(rel);
-	fx_docker_io(&RH);
-	RH.settings.n_options = 1;
-	RH.settings.options = options_two;
-	rh_answer(&RH, "run /usr/bin/systemctl restart", 1, DX_OK, 1,
-	          "Job for docker.service failed.\n");
-	rh_answer(&RH, "run /usr/bin/journalctl", 0, DX_OK, 0,
-	          "Starting docker.service...\n"
-	          "unknown flag: --label\n"
-	          "docker.service: Failed with result 'exit-code'.\n");
-	CU_ASSERT_EQUAL(P->configure(LP.state), DX_OK);
-	CU_ASSERT_EQUAL(P->restart(LP.state), DX_ERR_DAEMON_CONFIG);
-	CU_ASSERT_TRUE(rh_logged(&RH, "PROGRESS: docker.service did not start "
-	                              "with the new configuration; its last log "
-	                              "lines: Starting docker.service... | "
-	                              "unknown flag: --label | docker.service: "
-	                              "Failed with result 'exit-code'."));
-	CU_ASSERT_PTR_NOT_NULL(strstr(rh_calls(&RH, "run"),
-	                              "run /usr/bin/journalctl -u docker.service "
-	                              "--no-pager -n 20 -o cat\n"));
-	configure_restart(1);
-	CU_ASSERT_FALSE(root_has("/var/lib/docker-extension/plugin/"
-	                         "restart-pending"));
-	kit_unload();
-
-	/* Restarted, never answers: bounded wait. */
-	kit_load(rel);
-	fx_docker_io(&RH);
-	RH.ping_down = -1;
-	CU_ASSERT_EQUAL(P->configure(LP.state), DX_OK);
-	CU_ASSERT_EQUAL(P->restart(LP.state), DX_ERR_DAEMON_DOWN);
-	CU_ASSERT_TRUE(RH.clock_ms >= 90000 && RH.clock_ms < 95000);
-	kit_unload();
-}
-
-/* ---- uninstall ---------------------------------------------------------------- */
-
-static void kit_uninstall_installed(const struct release *rel)
-{
-	char want[4096];
-
-	kit_load(rel);
-	rh_effect(&RH, "run /usr/bin/apt-get install", fx_docker_ce);
-	CU_ASSERT_EQUAL(P->install(LP.state), DX_OK);
-	RH.settings.port = 2376;
-	RH.settings.tls_ca = CA;
-	RH.settings.tls_cert = CERT;
-	RH.settings.tls_key = KEY;
-	RH.settings.daemon_json = "{\"debug\":true}";
-	configure_restart(1);
-	loader_unload(&LP);
-	/* The handler's uninstall passes no settings. */
-	memset(&RH.settings, 0, sizeof(RH.settings));
-	CU_ASSERT_EQUAL_FATAL(loader_load(current_distro, plugin_dir, &RH.host,
-	                                  &LP, msg, sizeof(msg)), DX_OK);
-	P = LP.plugin;
-	rh_reset(&RH);
-	CU_ASSERT_EQUAL(P->uninstall(LP.state), DX_OK);
-	tu_fmt(want, sizeof(want),
-	       "run /usr/bin/systemctl stop docker.socket docker.service\n"
-	       "run /usr/bin/apt-get remove -y --allow-change-held-packages "
-	       CE_PKGS "\n"
-	       "run /usr/bin/systemctl daemon-reload\n");
-	expect_calls("run download ping", want);
-	CU_ASSERT_FALSE(root_has(DROPIN));
-	CU_ASSERT_FALSE(root_has("/etc/docker/daemon.json"));
-	CU_ASSERT_FALSE(root_has("/etc/docker/key.pem"));
-	CU_ASSERT_FALSE(root_has("/etc/docker/ca.pem"));
-	CU_ASSERT_FALSE(root_has("/etc/apt/keyrings/docker.asc"));
-	CU_ASSERT_FALSE(root_has("/etc/apt/sources.list.d/docker.sources"));
-	CU_ASSERT_FALSE(root_has("/var/lib/docker-extension/plugin/installed"));
-	kit_unload();
-}
-
-/* Docker was there before: the packages stay; the configuration goes and
-   the daemon runs again without it. */
-static void kit_uninstall_preexisting(const struct release *rel)
-{
-	kit_load(rel);
-	fx_docker_io(&RH);
-	root_file("/etc/docker/daemon.json", "{\"data-root\": \"/mnt\"}", 0644);
-	CU_ASSERT_EQUAL(P->install(LP.state), DX_OK);
-	expect_calls("run download", "run /usr/sbin/usermod -aG docker azureuser\n");
-	RH.settings.daemon_json = "{\"debug\":true}";
-	RH.settings.port = 2375;
-	RH.settings.allow_unauthenticated_port = 1;
-	configure_restart(1);
-	CU_ASSERT_PTR_NOT_NULL(strstr(root_read(DROPIN),
-	                              " --tls=false -H tcp://0.0.0.0:2375\n"));
-	memset(&RH.settings, 0, sizeof(RH.settings));
-	rh_reset(&RH);
-	CU_ASSERT_EQUAL(P->uninstall(LP.state), DX_OK);
-	expect_calls("run ping", restart_seq);
-	CU_ASSERT_FALSE(root_has(DROPIN));
-	expect_file("/etc/docker/daemon.json",
-	            "{\n  \"data-root\": \"/mnt\"\n}\n", 0644);
-	kit_unload();
-}
-
-/* ---- the kit's table ---------------------------------------------------------- */
-
-static void each_release(void (*fn)(const struct release *))
+/* The tests of the plugin's family ("" when it has no kit rows). */
+static const struct kit_test *family_tests(const char *name)
 {
 	size_t i;
 
-	for (i = 0; i < TU_N_ROWS(releases); i++)
-		if (strcmp(releases[i].plugin, current) == 0)
-			fn(&releases[i]);
-	REL = NULL;
-}
-
-#define KIT_TEST(name) \
-	static void test_##name(void) { each_release(kit_##name); }
-
-KIT_TEST(install_docker)
-KIT_TEST(install_envp)
-KIT_TEST(install_conflicts)
-KIT_TEST(install_pinned)
-KIT_TEST(install_pin_vs_installed)
-KIT_TEST(install_pin_missing)
-KIT_TEST(install_distro)
-KIT_TEST(install_distro_pinned)
-KIT_TEST(install_mirror)
-KIT_TEST(install_lock_then_free)
-KIT_TEST(install_lock_forever)
-KIT_TEST(install_download_retry)
-KIT_TEST(install_apt_failures)
-KIT_TEST(configure_full)
-KIT_TEST(configure_changes)
-KIT_TEST(configure_no_socket)
-KIT_TEST(restart_fails)
-KIT_TEST(uninstall_installed)
-KIT_TEST(uninstall_preexisting)
-
-static const struct {
-	const char *name;
-	CU_TestFunc fn;
-} apt_tests[] = {
-	{ "install: Docker's repository, documented sequence", test_install_docker },
-	{ "install: apt noninteractive; systemctl in /bin", test_install_envp },
-	{ "install: conflicting packages removed first", test_install_conflicts },
-	{ "install: pin resolved with epoch and held", test_install_pinned },
-	{ "install: pin vs installed version", test_install_pin_vs_installed },
-	{ "install: pin not in the repository", test_install_pin_missing },
-	{ "install: distribution packages", test_install_distro },
-	{ "install: distribution packages, pinned", test_install_distro_pinned },
-	{ "install: mirror and Azure China", test_install_mirror },
-	{ "install: dpkg lock held, then free", test_install_lock_then_free },
-	{ "install: dpkg lock held for ever", test_install_lock_forever },
-	{ "install: download fails then works; never works", test_install_download_retry },
-	{ "install: transient and permanent apt failures", test_install_apt_failures },
-	{ "configure: drop-in, daemon.json, TLS, proxy", test_configure_full },
-	{ "configure: each change alone restarts", test_configure_changes },
-	{ "configure: no socket activation", test_configure_no_socket },
-	{ "restart: fails with the new configuration", test_restart_fails },
-	{ "uninstall: exactly what was installed", test_uninstall_installed },
-	{ "uninstall: Docker was there before", test_uninstall_preexisting },
-};
-
-static int has_kit(const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < TU_N_ROWS(releases); i++)
-		if (strcmp(releases[i].plugin, name) == 0)
-			return 1;
-	return 0;
+	for (i = 0; i < kit_n_releases; i++) {
+		if (strcmp(kit_releases[i].plugin, name) != 0)
+			continue;
+		if (kit_releases[i].suite != NULL)
+			return kit_apt_tests;
+		if (kit_releases[i].pm != NULL)
+			return kit_rpm_tests;
+		return kit_coreos_tests;
+	}
+	return NULL;
 }
 
 struct plugin_suite {
@@ -1092,6 +179,7 @@ struct plugin_suite {
 
 static int add_plugin_suite(struct plugin_suite *ps, const char *name)
 {
+	const struct kit_test *tests;
 	CU_pSuite s;
 	size_t i;
 
@@ -1108,13 +196,15 @@ static int add_plugin_suite(struct plugin_suite *ps, const char *name)
 	            test_refuses_other_host_major);
 	CU_add_test(s, "probe finds dockerd and compose under the root",
 	            test_probe);
-	if (!has_kit(name)) {
-		CU_add_test(s, "skeleton says not implemented, changes nothing",
-		            test_skeleton_is_honest);
-		return 0;
+	tests = family_tests(name);
+	if (tests == NULL) {
+		fprintf(stderr, "plugin '%s' has no kit rows\n", name);
+		return -1;
 	}
-	for (i = 0; i < TU_N_ROWS(apt_tests); i++)
-		CU_add_test(s, apt_tests[i].name, apt_tests[i].fn);
+	for (i = 0; tests[i].name != NULL; i++)
+		CU_add_test(s, tests[i].name, tests[i].fn);
+	for (i = 0; kit_systemd_tests[i].name != NULL; i++)
+		CU_add_test(s, kit_systemd_tests[i].name, kit_systemd_tests[i].fn);
 	return 0;
 }
 
@@ -1158,12 +248,14 @@ int main(int argc, char **argv)
 	/* Suite by suite: the plugin under test is a static the tests read. */
 	for (i = 0, s = CU_get_registry()->pSuite; s != NULL;
 	     s = s->pNext, i++) {
-		current = suites[i].name;
-		current_distro = suites[i].distro;
+		kit_current = suites[i].name;
+		kit_current_distro = suites[i].distro;
 		CU_basic_run_suite(s);
 		failures += CU_get_number_of_failures() +
 		            CU_get_number_of_tests_failed();
 	}
 	CU_cleanup_registry();
+	httpd_stop();
 	return failures ? 1 : 0;
 }
+
