@@ -517,14 +517,15 @@ static int classify(const char *out, int r)
 	return DX_ERR_COMPOSE;
 }
 
-/* Run `verb`, retrying while the registry failure looks transient. */
+/* Run `verb`, retrying while the registry failure looks transient and
+   COMPOSE_RETRY_TOTAL_MS since `start` allow: pull and up share one
+   bound, so an unreachable registry costs a minute, not two. */
 static int run_with_retry(const struct compose_tool *t,
                           const struct dx_settings *s, const char *file,
                           const char *const *verb, unsigned timeout_ms,
-                          char *msg, size_t msgsize)
+                          uint64_t start, char *msg, size_t msgsize)
 {
 	char out[COMPOSE_OUTPUT_MAX];
-	uint64_t start = host_clock_ms();
 	unsigned delay = COMPOSE_RETRY_FIRST_MS;
 	int r;
 
@@ -567,13 +568,14 @@ int compose_up(const struct compose_tool *t, const struct dx_settings *s,
 	static const char *const up[] = { "up", "-d", "--remove-orphans",
 		                          NULL };
 	char out[COMPOSE_OUTPUT_MAX];
+	uint64_t start = host_clock_ms();
 	int r;
 
 	log_env_names(t, s);
 	if (!images_present(socket, s)) {
 		/* Something must come from a registry: wait out its hiccups. */
 		r = run_with_retry(t, s, file, pull, COMPOSE_PULL_TIMEOUT_MS,
-		                   msg, msgsize);
+		                   start, msg, msgsize);
 	} else {
 		/* Everything is here; one pull refreshes moving tags, and a
 		   registry that does not answer does not hold up the VM. */
@@ -587,8 +589,8 @@ int compose_up(const struct compose_tool *t, const struct dx_settings *s,
 	if (r != DX_OK)
 		log_warn("compose pull failed (%s); trying up with the local "
 		         "images", err_str(classify(msg, r)));
-	return run_with_retry(t, s, file, up, COMPOSE_UP_TIMEOUT_MS, msg,
-	                      msgsize);
+	return run_with_retry(t, s, file, up, COMPOSE_UP_TIMEOUT_MS, start,
+	                      msg, msgsize);
 }
 
 int compose_down(const struct compose_tool *t, const struct dx_settings *s,
