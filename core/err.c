@@ -46,6 +46,7 @@ static const char *const messages[DX_ERR__COUNT] = {
 	[DX_ERR_NO_DISTRO_PACKAGE] = "the distribution has no Docker package for this release",
 	[DX_ERR_DAEMON_CONFIG] = "Docker Engine did not start with the new configuration",
 	[DX_ERR_DOCKER_MISSING] = "Docker is not available on this OS image",
+	[DX_ERR_SUPERSEDED] = "superseded by a newer sequence number before it was applied",
 };
 
 const char *err_str(int err)

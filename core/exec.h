@@ -25,9 +25,11 @@ int exec_run(struct dx_run *r);
    else /proc/self/fd, else a loop). */
 void exec_close_from(int lowfd);
 
-/* The fixed search path for exec_resolve (never the caller's PATH). */
+/* The fixed search path for exec_resolve (never the caller's PATH);
+   /opt/bin last: Flatcar's place for added programs (its /usr is
+   read-only), where its plugin installs docker-compose. */
 #define EXEC_SEARCH_PATH \
-	"/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+	"/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:/opt/bin"
 
 /* The absolute path of program `name` ("apt-get") in EXEC_SEARCH_PATH:
    the first regular, executable file.  A name with a '/' is refused.

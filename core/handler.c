@@ -956,6 +956,13 @@ static int work(struct run_ctx *c, const struct state_digests *want)
 	if (!state_ticket_same(&requested, &mine)) {
 		log_info("seq %lu superseded by seq %lu of %s; leaving it to "
 		         "that enable", c->seq, requested.seq, requested.folder);
+		/* Terminal and true: this seq's settings were never applied,
+		   the newer seq's are. */
+		report(c, STATUS_ERROR, DX_ERR_SUPERSEDED, "");
+		snprintf(c->status->message, sizeof(c->status->message),
+		         "Not applied: superseded by sequence number %lu, which "
+		         "applies the newer settings", requested.seq);
+		write_status(c);
 		return DX_OK;
 	}
 	if (unchanged_and_healthy(c, want)) {

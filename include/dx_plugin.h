@@ -96,6 +96,8 @@ enum dx_err {
 	                                   the new configuration */
 	DX_ERR_DOCKER_MISSING = 36,     /* Docker ships with the OS but is not
 	                                   there (CoreOS/Flatcar: masked) */
+	DX_ERR_SUPERSEDED = 37,         /* a newer enable came before this one
+	                                   could apply its settings */
 	DX_ERR__COUNT                   /* keep last; not a code */
 };
 

@@ -609,7 +609,28 @@ static int sysctl(struct family_state *st, const char *verb, const char *unit,
 	                     outsize);
 }
 
-/* The unit's last journal lines, one line for the status. */
+/* Whether `line` (len bytes) is already in `joined` (a restart loop
+   repeats the same lines). */
+static int already_joined(const char *joined, const char *line, size_t len)
+{
+	const char *seg = joined;
+
+	while (*seg != '\0') {
+		const char *sep = strstr(seg, " | ");
+		size_t seglen = sep != NULL ? (size_t)(sep - seg) : strlen(seg);
+
+		if (seglen == len && strncmp(seg, line, len) == 0)
+			return 1;
+		if (sep == NULL)
+			break;
+		seg = sep + 3;
+	}
+	return 0;
+}
+
+/* The unit's last journal lines, newest first, each once, joined into one
+   line for the status: a reader (and a status message cut to its size)
+   sees why the last start failed before the older shutdown chatter. */
 static void report_journal(struct family_state *st, int changed)
 {
 	const char *const argv[] = {
@@ -618,30 +639,40 @@ static void report_journal(struct family_state *st, int changed)
 		NULL
 	};
 	char out[8192], joined[1024];
-	const char *tail;
-	size_t i, j = 0;
+	size_t end, j = 0;
 	int status;
 
 	if (family_run(st, argv, NULL, FAMILY_QUICK_TIMEOUT_MS, out,
 	               sizeof(out), &status) != DX_OK)
 		out[0] = '\0';
-	/* The end matters most: keep what fits of it, lines joined. */
-	tail = out;
-	if (strlen(out) > sizeof(joined) - 64)
-		tail = out + strlen(out) - (sizeof(joined) - 64);
-	for (i = 0; tail[i] != '\0' && j + 4 < sizeof(joined); i++) {
-		if (tail[i] == '\n') {
-			if (tail[i + 1] != '\0' && j > 0) {
+	joined[0] = '\0';
+	end = strlen(out);
+	while (end > 0 && j + 8 < sizeof(joined)) {
+		size_t start = end, len, k;
+
+		while (start > 0 && out[start - 1] != '\n')
+			start--;
+		len = end - start;
+		if (len > 0 && out[start + len - 1] == '\n')
+			len--;
+		for (k = start; k < start + len; k++)   /* no control bytes */
+			if ((unsigned char)out[k] < 0x20)
+				out[k] = ' ';
+		if (len > 0 && !already_joined(joined, out + start, len)) {
+			if (j > 0) {
 				memcpy(joined + j, " | ", 3);
 				j += 3;
 			}
-		} else if ((unsigned char)tail[i] >= 0x20) {
-			joined[j++] = tail[i];
+			if (len > sizeof(joined) - 1 - j)
+				len = sizeof(joined) - 1 - j;
+			memcpy(joined + j, out + start, len);
+			j += len;
+			joined[j] = '\0';
 		}
+		end = start > 0 ? start - 1 : 0;
 	}
-	joined[j] = '\0';
-	family_fail(st, "docker.service did not start%s; its last log lines: "
-	            "%s", changed ? " with the new configuration" : "",
+	family_fail(st, "docker.service did not start%s; its log, newest "
+	            "first: %s", changed ? " with the new configuration" : "",
 	            j > 0 ? joined : "(none)");
 }
 
