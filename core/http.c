@@ -24,6 +24,7 @@
 #include "fileio.h"
 #include "hash.h"
 #include "log.h"
+#include "unixhttp.h"
 
 #define HTTP_CONNECT_TIMEOUT_S 30L
 /* A transfer slower than 1 KiB/s for a whole minute is stuck, not slow. */
@@ -429,70 +430,11 @@ out:
 	return r;
 }
 
-/*
- * The Docker Engine API on its unix socket.  No TLS and no redirects: the
- * socket is root's, and the host name in the URL is only a placeholder.
- * Failures are logged at debug level: callers use this as a health check
- * and say themselves what a failure means.
- */
+/* The engine API needs no libcurl: see core/unixhttp.c. */
 int http_unix_get(const char *socket_path, const char *path,
                   unsigned timeout_ms, size_t max, char **out, size_t *len)
 {
-	char url[1024];
-	char errbuf[CURL_ERROR_SIZE];
-	struct body b;
-	CURL *h = NULL;
-	CURLcode c;
-	int r;
-
-	*out = NULL;
-	*len = 0;
-	if (socket_path == NULL || path == NULL || path[0] != '/' ||
-	    snprintf(url, sizeof(url), "http://localhost%s", path) >=
-	            (int)sizeof(url))
-		return DX_ERR_INVALID_ARG;
-	if (ensure_init() != DX_OK)
-		return DX_ERR_INTERNAL;
-	memset(&b, 0, sizeof(b));
-	b.max = max < SIZE_MAX ? max : SIZE_MAX - 1;
-	errbuf[0] = '\0';
-	h = curl_easy_init();
-	if (h == NULL)
-		return DX_ERR_NOMEM;
-	b.curl = h;
-	if (curl_easy_setopt(h, CURLOPT_URL, url) != CURLE_OK ||
-	    curl_easy_setopt(h, CURLOPT_UNIX_SOCKET_PATH, socket_path) !=
-	            CURLE_OK ||
-	    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf) != CURLE_OK ||
-	    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L) != CURLE_OK ||
-	    curl_easy_setopt(h, CURLOPT_FAILONERROR, 1L) != CURLE_OK ||
-	    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)timeout_ms) !=
-	            CURLE_OK ||
-	    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, write_cb) != CURLE_OK ||
-	    curl_easy_setopt(h, CURLOPT_WRITEDATA, &b) != CURLE_OK) {
-		r = DX_ERR_DOWNLOAD;
-		goto out;
-	}
-	c = curl_easy_perform(h);
-	if (b.nomem) {
-		r = DX_ERR_NOMEM;
-		goto out;
-	}
-	if (b.too_large) {
-		r = DX_ERR_TOO_LARGE;
-		goto out;
-	}
-	if (c != CURLE_OK) {
-		log_debug("engine API %s on %s: %s", path, socket_path,
-		          errbuf[0] != '\0' ? errbuf : curl_easy_strerror(c));
-		r = DX_ERR_DOWNLOAD;
-		goto out;
-	}
-	r = body_take(&b, out, len);
-out:
-	curl_easy_cleanup(h);
-	free(b.data);
-	return r;
+	return unixhttp_get(socket_path, path, timeout_ms, max, out, len);
 }
 
 static int is_sha256_hex(const char *s)

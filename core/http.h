@@ -31,7 +31,9 @@ void http_allow_plain_http(int allow);
 int http_get(const char *url, size_t max, char **out, size_t *len);
 
 /* GET `path` (e.g. "/_ping") from an HTTP server on the unix socket
-   `socket_path` (the Docker Engine API), bounded by `timeout_ms`. */
+   `socket_path` (the Docker Engine API), bounded by `timeout_ms`.  Goes
+   through core/unixhttp.c, not libcurl; only 2xx is DX_OK, and failures
+   are logged at debug level only. */
 int http_unix_get(const char *socket_path, const char *path,
                   unsigned timeout_ms, size_t max, char **out, size_t *len);
 

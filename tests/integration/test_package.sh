@@ -305,6 +305,13 @@ out=$("$docker_bin" run --rm --network none dx-busybox-only /bin/sh -c \
 ! grep -qE 'libc\.so|ld-linux' <<<"$out"
 check "the image has no libc and no dynamic loader" $? "$out"
 
+# The engine API client (core/unixhttp.c) against this real engine.
+out=$(DX_TEST_DOCKER_SOCKET="$run_dir/sock" "$build/tests/unit/run" unixhttp 2>&1); rc=$?
+[ $rc -eq 0 ] && grep -q 'Test: the real Docker Engine.*passed' <<<"$out" &&
+	! grep -q 'real engine not tried' <<<"$out"
+check "unixhttp: GET /_ping, /version, /containers/json, a 404 and a cap against the real dockerd" $? \
+	"$(tail -n 25 <<<"$out")"
+
 # ---- the package inside it ---------------------------------------------------------------
 # The extension directory as waagent lays it out, with the folders that
 # HandlerEnvironment.json names in a data directory beside it.
