@@ -220,11 +220,25 @@ nlibs=$(ls "$ext/lib" | wc -l)
 [ -z "$missing" ]; check "every DT_NEEDED of the handler, plugins and libs is in lib/ ($nlibs files)" $? "missing:$missing"
 links=$(find "$ext" -type l | wc -l)
 [ "$links" = 0 ]; check "no symbolic links in the package" $?
+# libcurl is dlopen()ed on the first download (core/http.c): not linked,
+# but bundled, with what it needs (the DT_NEEDED check above covers lib/).
+needed=$(readelf -dW "$ext/libexec/docker-extension" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' | tr '\n' ' ')
+curl_lib=$(cd "$ext/lib" && ls libcurl*.so.* 2>/dev/null | head -n 1)
+! grep -q libcurl <<<"$needed" && [ -n "$curl_lib" ]
+check "the handler does not link libcurl (needs: $needed); lib/$curl_lib is bundled for dlopen()" $? \
+	"$(ls "$ext/lib")"
 
 # ---- on this machine, as waagent starts it --------------------------------------------
 out=$(cd / && /bin/sh -c "$ext/bin/docker-extension --version" 2>&1); rc=$?
 [ $rc -eq 0 ] && [[ $out == "docker-extension "* ]]
 check "host: /bin/sh -c '<ext>/bin/docker-extension --version' from / ($out)" $? "exit $rc" "$out"
+
+# The loader's own trace (LD_DEBUG passes the launcher): a run that
+# downloads nothing loads no libcurl.
+out=$(cd / && LD_DEBUG=files "$ext/bin/docker-extension" --version 2>&1); rc=$?
+loaded=$(grep -c 'file=lib.*generating link map' <<<"$out")
+[ $rc -eq 0 ] && [ "$loaded" -gt 0 ] && ! grep -q 'file=libcurl' <<<"$out"
+check "host: --version maps $loaded libraries, libcurl not among them" $? "$out"
 
 # The system's dynamically linked shell in the handler's place: the
 # launcher starts it exactly as it starts the handler (bundled loader,
@@ -345,6 +359,12 @@ check "busybox: validate accepts valid settings (exit 0)" $rc "exit $rc" "$out"
 in_box '"$E/bin/docker-extension" validate /data/bad.json'
 [ $rc -eq 1 ] && grep -q 'docker.port' <<<"$out"
 check "busybox: validate names the bad key (exit 1)" $? "exit $rc" "$out"
+
+# What a download would dlopen() resolves from the package alone.
+in_box '"$E/lib/'"$(basename "$ldso")"'" --library-path "$E/lib" --list "$E/lib/'"$curl_lib"'"'
+[ $rc -eq 0 ] && [ -n "$curl_lib" ] && ! grep -q 'not found' <<<"$out" &&
+	! grep -qE '=> /(usr/)?lib' <<<"$out"
+check "busybox: lib/$curl_lib and all it needs resolve from the package" $? "exit $rc" "$out"
 
 in_box '"$E/bin/docker-extension" detect --root /data/root'
 grep -q 'plugin ABI:' <<<"$out" && grep -q "$E/plugins/ubuntu.so" <<<"$out"
