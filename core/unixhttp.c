@@ -35,6 +35,9 @@
 #define UNIXHTTP_INITIAL_BODY 1024u
 /* Between connect attempts while the engine's listen backlog is full. */
 #define UNIXHTTP_RETRY_MS 5
+/* Interim (1xx) responses skipped before the final one: HTTP sets no
+   limit, but an engine sending more than this is not answering. */
+#define UNIXHTTP_MAX_INTERIM 8
 
 struct conn {
 	int fd;
@@ -161,12 +164,11 @@ static int send_all(struct conn *c, const char *data, size_t n)
 /* 1 when buf has unread bytes, 0 at the end of the stream, -1 on error. */
 static int fill(struct conn *c)
 {
-	ssize_t n;
-
 	if (c->pos < c->end)
 		return 1;
 	for (;;) {
-		n = read(c->fd, c->buf, sizeof(c->buf));
+		ssize_t n = read(c->fd, c->buf, sizeof(c->buf));
+
 		if (n > 0) {
 			c->pos = 0;
 			c->end = (size_t)n;
@@ -221,11 +223,16 @@ static int read_line(struct conn *c, char *line, size_t size)
 /* "HTTP/1.x NNN reason"; the reason may be empty or missing. */
 static int parse_status(struct conn *c, const char *line, int *status)
 {
-	const char *p = line + 7;
+	static const char version[] = "HTTP/1.";
+	const char *p = line;
 	int i;
 
-	if (strncmp(line, "HTTP/1.", 7) != 0 || (p[0] != '0' && p[0] != '1') ||
-	    p[1] != ' ')
+	/* Byte by byte, each read only once the one before it matched (so
+	   never past the NUL of a short line). */
+	for (i = 0; version[i] != '\0'; i++, p++)
+		if (*p != version[i])
+			return fail(c, "not an HTTP/1.x status line");
+	if ((p[0] != '0' && p[0] != '1') || p[1] != ' ')
 		return fail(c, "not an HTTP/1.x status line");
 	p += 2;
 	*status = 0;
@@ -339,7 +346,9 @@ static int read_one_head(struct conn *c, struct resp *r)
    Hints) are skipped, each within its own header cap. */
 static int read_head(struct conn *c, struct resp *r)
 {
-	for (;;) {
+	int interim;
+
+	for (interim = 0; interim <= UNIXHTTP_MAX_INTERIM; interim++) {
 		c->head_left = UNIXHTTP_MAX_HEAD;
 		if (read_one_head(c, r) != 0)
 			return -1;
@@ -348,10 +357,15 @@ static int read_head(struct conn *c, struct resp *r)
 		if (r->status >= 200)
 			return 0;
 	}
+	return fail(c, "too many interim (1xx) responses");
 }
 
-/* Room for `more` bytes and the NUL; DX_ERR_TOO_LARGE past the cap. */
-static int body_reserve(struct body *b, size_t more)
+/*
+ * Room for `more` bytes and the NUL; DX_ERR_TOO_LARGE past the cap.
+ * `exact`: the length is known (Content-Length), allocate just that;
+ * otherwise double, so that many small reads cost few reallocations.
+ */
+static int body_reserve(struct body *b, size_t more, int exact)
 {
 	size_t need, cap;
 	char *bigger;
@@ -364,8 +378,9 @@ static int body_reserve(struct body *b, size_t more)
 	cap = b->cap > 0 ? b->cap : UNIXHTTP_INITIAL_BODY;
 	while (cap < need && cap <= SIZE_MAX / 2)
 		cap *= 2;
-	if (cap < need || cap > b->max + 1)
-		cap = need > b->max + 1 ? need : b->max + 1;
+	/* need <= max + 1 here, so the cap can always hold it. */
+	if (exact || cap < need || cap > b->max + 1)
+		cap = exact || cap < need ? need : b->max + 1;
 	bigger = realloc(b->data, cap);
 	if (bigger == NULL)
 		return DX_ERR_NOMEM;
@@ -396,7 +411,7 @@ static int read_bytes(struct conn *c, struct body *b, size_t n, int to_eof)
 		take = c->end - c->pos;
 		if (take > n)
 			take = n;
-		r = body_reserve(b, take);
+		r = body_reserve(b, take, 0);
 		if (r != DX_OK)
 			return r;
 		memcpy(b->data + b->len, c->buf + c->pos, take);
@@ -437,10 +452,11 @@ static int read_chunked(struct conn *c, struct body *b)
 {
 	char line[UNIXHTTP_BUF];
 	size_t size;
-	int r;
 
 	c->head_left = UNIXHTTP_MAX_HEAD;
 	for (;;) {
+		int r;
+
 		if (read_line(c, line, sizeof(line)) != 0 ||
 		    parse_chunk_size(c, line, &size) != 0)
 			return DX_ERR_DOWNLOAD;
@@ -474,7 +490,7 @@ static int read_body(struct conn *c, const struct resp *r, struct body *b)
 		return read_chunked(c, b);
 	if (r->has_length && !r->until_close) {
 		/* Refused before a byte is stored; otherwise one allocation. */
-		int rc = body_reserve(b, r->length);
+		int rc = body_reserve(b, r->length, 1);
 
 		return rc != DX_OK ? rc : read_bytes(c, b, r->length, 0);
 	}
@@ -554,7 +570,7 @@ int unixhttp_get(const char *socket_path, const char *path,
 	b.max = max < SIZE_MAX ? max : SIZE_MAX - 1;
 	rc = exchange(&c, &sa, path, &r, &b);
 	if (rc == DX_OK)
-		rc = body_reserve(&b, 0);
+		rc = body_reserve(&b, 0, 1);
 	if (rc == DX_OK) {
 		b.data[b.len] = '\0';
 		*out = b.data;

@@ -157,6 +157,9 @@ static int exchange(struct script *s, const char *path, unsigned timeout_ms,
 }
 
 #define S(text) text, sizeof(text) - 1
+#define CONTINUE "HTTP/1.1 100 Continue\r\n\r\n"
+#define CONTINUE8 CONTINUE CONTINUE CONTINUE CONTINUE CONTINUE CONTINUE \
+	CONTINUE CONTINUE
 
 struct row {
 	const char *name;
@@ -199,6 +202,11 @@ static const struct row rows[] = {
 	  "Content-Length: 2\r\n\r\nOKjunk"), 64, DX_OK, S("OK") },
 	{ "100 Continue before the answer", S("HTTP/1.1 100 Continue\r\n\r\n"
 	  "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nOK"), 64, DX_OK, S("OK") },
+	{ "eight interim responses", S(CONTINUE8 "HTTP/1.1 200 OK\r\n"
+	  "Content-Length: 2\r\n\r\nOK"), 64, DX_OK, S("OK") },
+	{ "nine interim responses: not an answer", S(CONTINUE8 CONTINUE
+	  "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nOK"), 64,
+	  DX_ERR_DOWNLOAD, NULL, 0 },
 	{ "204: no body", S("HTTP/1.1 204 No Content\r\n\r\n"), 64, DX_OK,
 	  S("") },
 	{ "empty body", S("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"), 64,
