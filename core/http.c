@@ -1,6 +1,15 @@
 /*
  * http - downloads over libcurl, the one file that includes <curl/curl.h>.
  *
+ * libcurl is not linked: it is dlopen()ed on the first download.  With
+ * its TLS library, HTTP/2, SSH, LDAP and Kerberos it maps some thirty
+ * shared libraries, which cost every handler process milliseconds and
+ * megabytes of RSS, while most runs (enable handing over to its worker,
+ * status, a healthy re-enable) never download anything; the engine API
+ * on its unix socket goes through core/unixhttp.c instead.  The package
+ * bundles libcurl in lib/, which the bundled loader's --library-path
+ * makes dlopen() search as well.
+ *
  * Everything a download may do is fixed here rather than left to callers:
  * https only (redirects too), TLS verification on, bounded in size (the
  * write callback stops at the cap) and in time (connect timeout, a minimum
@@ -12,6 +21,7 @@
 #include "http.h"
 
 #include <curl/curl.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -24,6 +34,11 @@
 #include "fileio.h"
 #include "hash.h"
 #include "log.h"
+#include "unixhttp.h"
+
+#ifndef DX_LIBCURL_SONAME
+#error "DX_LIBCURL_SONAME must be defined by the build (configure.ac)"
+#endif
 
 #define HTTP_CONNECT_TIMEOUT_S 30L
 /* A transfer slower than 1 KiB/s for a whole minute is stuck, not slow. */
@@ -51,18 +66,77 @@ struct body {
 	int sized;       /* Content-Length already looked at */
 };
 
+/* The libcurl functions we call, resolved by dlsym() on first use. */
+static struct {
+	CURLcode (*global_init)(long flags);
+	void (*global_cleanup)(void);
+	CURL *(*easy_init)(void);
+	CURLcode (*easy_setopt)(CURL *h, CURLoption opt, ...);
+	CURLcode (*easy_perform)(CURL *h);
+	CURLcode (*easy_getinfo)(CURL *h, CURLINFO info, ...);
+	void (*easy_cleanup)(CURL *h);
+	const char *(*easy_strerror)(CURLcode c);
+} cu;
+
+static void *curl_lib;
 static int curl_ready;
 
-/* libcurl (and through it the TLS library) is initialised on first use:
-   that costs milliseconds, and most runs of the handler (enable handing
-   over to its worker, validate, --version) never make a request. */
+/* dlsym() returns an object pointer; POSIX guarantees that it can hold a
+   function pointer, and memcpy() says so without a cast ISO C lacks. */
+static int resolve(const char *name, void *slot, size_t size)
+{
+	void *sym = dlsym(curl_lib, name);
+
+	if (sym == NULL || size != sizeof(sym)) {
+		log_error("cannot use %s: no %s in it", DX_LIBCURL_SONAME, name);
+		return -1;
+	}
+	memcpy(slot, &sym, sizeof(sym));
+	return 0;
+}
+
+#define RESOLVE(field, name) resolve(name, &cu.field, sizeof(cu.field))
+
+static int load_curl(void)
+{
+	/* RTLD_LOCAL: its symbols must not satisfy a plugin's references. */
+	curl_lib = dlopen(DX_LIBCURL_SONAME, RTLD_NOW | RTLD_LOCAL);
+	if (curl_lib == NULL) {
+		log_error("cannot load %s, which downloads need: %s (install "
+		          "libcurl; the extension package bundles it in lib/)",
+		          DX_LIBCURL_SONAME, dlerror());
+		return -1;
+	}
+	if (RESOLVE(global_init, "curl_global_init") != 0 ||
+	    RESOLVE(global_cleanup, "curl_global_cleanup") != 0 ||
+	    RESOLVE(easy_init, "curl_easy_init") != 0 ||
+	    RESOLVE(easy_setopt, "curl_easy_setopt") != 0 ||
+	    RESOLVE(easy_perform, "curl_easy_perform") != 0 ||
+	    RESOLVE(easy_getinfo, "curl_easy_getinfo") != 0 ||
+	    RESOLVE(easy_cleanup, "curl_easy_cleanup") != 0 ||
+	    RESOLVE(easy_strerror, "curl_easy_strerror") != 0) {
+		dlclose(curl_lib);
+		curl_lib = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+#undef RESOLVE
+
+/* libcurl (and through it the TLS library) is loaded and initialised on
+   first use: most runs of the handler never make a request. */
 static int ensure_init(void)
 {
-	if (!curl_ready) {
-		if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
-			return DX_ERR_INTERNAL;
-		curl_ready = 1;
+	if (curl_ready)
+		return DX_OK;
+	if (curl_lib == NULL && load_curl() != 0)
+		return DX_ERR_DOWNLOAD;
+	if (cu.global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+		log_error("%s failed to initialise", DX_LIBCURL_SONAME);
+		return DX_ERR_INTERNAL;
 	}
+	curl_ready = 1;
 	return DX_OK;
 }
 
@@ -73,8 +147,10 @@ int http_global_init(void)
 
 void http_global_cleanup(void)
 {
+	/* No dlclose(): libcurl's TLS library may have registered exit
+	   handlers that must still find their code. */
 	if (curl_ready) {
-		curl_global_cleanup();
+		cu.global_cleanup();
 		curl_ready = 0;
 	}
 }
@@ -197,8 +273,8 @@ static size_t write_cb(char *ptr, size_t size, size_t nmemb, void *userdata)
 		curl_off_t cl = -1;
 
 		b->sized = 1;
-		if (curl_easy_getinfo(b->curl, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T,
-		                      &cl) == CURLE_OK && cl >= 0) {
+		if (cu.easy_getinfo(b->curl, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T,
+		                    &cl) == CURLE_OK && cl >= 0) {
 			if ((uintmax_t)cl > (uintmax_t)b->max) {
 				b->too_large = 1;
 				return 0;
@@ -285,7 +361,7 @@ const char *http_ca_location(int *is_dir)
 
 #define SETOPT(h, opt, val)                                        \
 	do {                                                       \
-		CURLcode c_ = curl_easy_setopt((h), (opt), (val)); \
+		CURLcode c_ = cu.easy_setopt((h), (opt), (val));   \
 		if (c_ != CURLE_OK)                                \
 			return c_;                                 \
 	} while (0)
@@ -377,7 +453,7 @@ int http_get(const char *url, size_t max, char **out, size_t *len)
 	b.max = max < SIZE_MAX ? max : SIZE_MAX - 1;
 	errbuf[0] = '\0';
 	redact_url(url, shown, sizeof(shown));
-	h = curl_easy_init();
+	h = cu.easy_init();
 	if (h == NULL) {
 		log_error("cannot create a libcurl handle for %s", shown);
 		r = DX_ERR_NOMEM;
@@ -389,12 +465,12 @@ int http_get(const char *url, size_t max, char **out, size_t *len)
 		/* A download with only part of our restrictions applied is
 		   not one we want: refuse it. */
 		log_error("cannot set up the download of %s: %s", shown,
-		          curl_easy_strerror(c));
+		          cu.easy_strerror(c));
 		r = DX_ERR_DOWNLOAD;
 		goto out;
 	}
-	c = curl_easy_perform(h);
-	(void)curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+	c = cu.easy_perform(h);
+	(void)cu.easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
 	if (b.nomem) {
 		log_error("download of %s: out of memory", shown);
 		r = DX_ERR_NOMEM;
@@ -413,86 +489,27 @@ int http_get(const char *url, size_t max, char **out, size_t *len)
 		if (status > 0)
 			log_error("download of %s failed: %s (HTTP status %ld)",
 			          shown, errbuf[0] != '\0' ? errbuf
-			                                   : curl_easy_strerror(c),
+			                                   : cu.easy_strerror(c),
 			          status);
 		else
 			log_error("download of %s failed: %s", shown,
-			          errbuf[0] != '\0' ? errbuf : curl_easy_strerror(c));
+			          errbuf[0] != '\0' ? errbuf : cu.easy_strerror(c));
 		r = c == CURLE_OUT_OF_MEMORY ? DX_ERR_NOMEM : DX_ERR_DOWNLOAD;
 		goto out;
 	}
 	r = body_take(&b, out, len);
 out:
 	if (h != NULL)
-		curl_easy_cleanup(h);
+		cu.easy_cleanup(h);
 	free(b.data);
 	return r;
 }
 
-/*
- * The Docker Engine API on its unix socket.  No TLS and no redirects: the
- * socket is root's, and the host name in the URL is only a placeholder.
- * Failures are logged at debug level: callers use this as a health check
- * and say themselves what a failure means.
- */
+/* The engine API needs no libcurl: see core/unixhttp.c. */
 int http_unix_get(const char *socket_path, const char *path,
                   unsigned timeout_ms, size_t max, char **out, size_t *len)
 {
-	char url[1024];
-	char errbuf[CURL_ERROR_SIZE];
-	struct body b;
-	CURL *h = NULL;
-	CURLcode c;
-	int r;
-
-	*out = NULL;
-	*len = 0;
-	if (socket_path == NULL || path == NULL || path[0] != '/' ||
-	    snprintf(url, sizeof(url), "http://localhost%s", path) >=
-	            (int)sizeof(url))
-		return DX_ERR_INVALID_ARG;
-	if (ensure_init() != DX_OK)
-		return DX_ERR_INTERNAL;
-	memset(&b, 0, sizeof(b));
-	b.max = max < SIZE_MAX ? max : SIZE_MAX - 1;
-	errbuf[0] = '\0';
-	h = curl_easy_init();
-	if (h == NULL)
-		return DX_ERR_NOMEM;
-	b.curl = h;
-	if (curl_easy_setopt(h, CURLOPT_URL, url) != CURLE_OK ||
-	    curl_easy_setopt(h, CURLOPT_UNIX_SOCKET_PATH, socket_path) !=
-	            CURLE_OK ||
-	    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf) != CURLE_OK ||
-	    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L) != CURLE_OK ||
-	    curl_easy_setopt(h, CURLOPT_FAILONERROR, 1L) != CURLE_OK ||
-	    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)timeout_ms) !=
-	            CURLE_OK ||
-	    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, write_cb) != CURLE_OK ||
-	    curl_easy_setopt(h, CURLOPT_WRITEDATA, &b) != CURLE_OK) {
-		r = DX_ERR_DOWNLOAD;
-		goto out;
-	}
-	c = curl_easy_perform(h);
-	if (b.nomem) {
-		r = DX_ERR_NOMEM;
-		goto out;
-	}
-	if (b.too_large) {
-		r = DX_ERR_TOO_LARGE;
-		goto out;
-	}
-	if (c != CURLE_OK) {
-		log_debug("engine API %s on %s: %s", path, socket_path,
-		          errbuf[0] != '\0' ? errbuf : curl_easy_strerror(c));
-		r = DX_ERR_DOWNLOAD;
-		goto out;
-	}
-	r = body_take(&b, out, len);
-out:
-	curl_easy_cleanup(h);
-	free(b.data);
-	return r;
+	return unixhttp_get(socket_path, path, timeout_ms, max, out, len);
 }
 
 static int is_sha256_hex(const char *s)

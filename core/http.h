@@ -1,14 +1,16 @@
 /*
  * http - the one libcurl user: downloads over HTTPS (plain HTTP only where
- * a test allows it), bounded in size and time.  Single attempt: retries
- * with backoff belong to the caller, which knows what is transient.
+ * a test allows it), bounded in size and time.  libcurl is dlopen()ed on
+ * the first download, so a process that downloads nothing never maps it.
+ * Single attempt: retries with backoff belong to the caller, which knows
+ * what is transient.
  *
  * Returns DX_OK, DX_ERR_INVALID_ARG (no URL, a scheme not allowed, a
- * malformed checksum), DX_ERR_DOWNLOAD (network, TLS, HTTP >= 400),
- * DX_ERR_TOO_LARGE (over the cap; a body of exactly the cap is accepted),
- * DX_ERR_NOMEM; http_download adds DX_ERR_CHECKSUM and DX_ERR_IO.  On
- * failure *out is NULL and *len 0.  Proxies come from libcurl's
- * environment variables.
+ * malformed checksum), DX_ERR_DOWNLOAD (network, TLS, HTTP >= 400,
+ * libcurl cannot be loaded), DX_ERR_TOO_LARGE (over the cap; a body of
+ * exactly the cap is accepted), DX_ERR_NOMEM; http_download adds
+ * DX_ERR_CHECKSUM and DX_ERR_IO.  On failure *out is NULL and *len 0.
+ * Proxies come from libcurl's environment variables.
  */
 #ifndef DX_HTTP_H
 #define DX_HTTP_H
@@ -18,8 +20,9 @@
 
 #define HTTP_MAX_DOWNLOAD (256u * 1024u * 1024u)
 
-/* Call once at start-up and once at exit.  libcurl itself is initialised
-   lazily, on the first request; cleanup undoes that if it happened. */
+/* Call once at start-up and once at exit.  libcurl itself is loaded and
+   initialised lazily, on the first download; cleanup undoes the
+   initialisation if it happened. */
 int http_global_init(void);
 void http_global_cleanup(void);
 
@@ -31,7 +34,9 @@ void http_allow_plain_http(int allow);
 int http_get(const char *url, size_t max, char **out, size_t *len);
 
 /* GET `path` (e.g. "/_ping") from an HTTP server on the unix socket
-   `socket_path` (the Docker Engine API), bounded by `timeout_ms`. */
+   `socket_path` (the Docker Engine API), bounded by `timeout_ms`.  Goes
+   through core/unixhttp.c, not libcurl; only 2xx is DX_OK, and failures
+   are logged at debug level only. */
 int http_unix_get(const char *socket_path, const char *path,
                   unsigned timeout_ms, size_t max, char **out, size_t *len);
 

@@ -10,7 +10,10 @@ The package runs on VMs that have none of our libraries and any glibc
     libexec/docker-extension   the real, dynamically linked handler
     lib/                       the dynamic loader it was built with and every
                                shared library the handler and the plugins
-                               need, libc included, each under its SONAME
+                               need, libc included, each under its SONAME;
+                               also libcurl, which the handler dlopen()s on
+                               its first download (--dlopen-lib), and what
+                               it needs
     plugins/*.so               the distribution plugins
 
 The zip is the same bytes for the same inputs: entries sorted, one fixed
@@ -204,6 +207,9 @@ def main():
     ap.add_argument("--extra-lib", action="append", default=[],
                     help="a library loaded with dlopen() rather than "
                     "DT_NEEDED (skipped when not an absolute path)")
+    ap.add_argument("--dlopen-lib", action="append", default=[],
+                    help="a library the handler dlopen()s by its SONAME "
+                    "(libcurl): required, bundled with what it needs")
     ap.add_argument("--strip", default="",
                     help="strip program for our own binaries (empty: none)")
     ap.add_argument("--stage", required=True,
@@ -218,6 +224,14 @@ def main():
             die("%s is not an ELF file (a libtool wrapper script?)" % path)
     if not a.plugin:
         die("no --plugin given")
+    # Unlike --extra-lib, a missing one is an error: the package would
+    # start, and fail only at its first download on a VM.
+    for x in a.dlopen_lib:
+        if not os.path.isabs(x) or not os.path.isfile(x):
+            die("--dlopen-lib %s: not found (the compiler's -print-file-name "
+                "did not find it; install the runtime library)" % x)
+        if not is_elf(x):
+            die("--dlopen-lib %s is not an ELF file" % x)
 
     # The launcher execs lib/<the loader name compiled into it>; that must
     # be the loader the handler was linked for.
@@ -244,8 +258,9 @@ def main():
         check_no_rpath(path)
 
     libs = {}
-    sources = [a.handler] + a.plugin + [
-        x for x in a.extra_lib if os.path.isabs(x) and os.path.isfile(x)]
+    loaded = [x for x in a.extra_lib
+              if os.path.isabs(x) and os.path.isfile(x)] + a.dlopen_lib
+    sources = [a.handler] + a.plugin + loaded
     for path in sources:
         for name, real in needed_libraries(path).items():
             if name == "<interp>":
@@ -253,9 +268,8 @@ def main():
             if name in libs and libs[name] != real:
                 die("%s resolves to both %s and %s" % (name, libs[name], real))
             libs[name] = real
-    for x in a.extra_lib:
-        if os.path.isabs(x) and os.path.isfile(x):
-            libs[os.path.basename(x)] = os.path.realpath(x)
+    for x in loaded:
+        libs[os.path.basename(x)] = os.path.realpath(x)
     libs[ldso_name] = os.path.realpath(interp)
 
     if os.path.lexists(a.stage):

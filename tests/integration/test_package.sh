@@ -4,7 +4,8 @@
 # file modes), u+x added to every file, commands run with /bin/sh -c from
 # the extension directory.
 #
-#   - the zip is reproducible: two builds from scratch, same sha256;
+#   - the zip is reproducible: the same source copied to two directories
+#     and built there in two layouts gives the same sha256;
 #   - HandlerManifest.json has the contract's schema (real booleans);
 #   - every library the handler, the plugins and the bundled libraries
 #     need is in lib/, and the launcher is static;
@@ -75,29 +76,62 @@ chmod 755 "$work"
 # most 108 bytes, and the build tree can be deep (make distcheck).
 run_dir=$(mktemp -d /tmp/dxp.XXXXXX)
 
-# ---- build it twice, from scratch each time --------------------------------------
+# ---- the package, and the same package from two other trees ---------------------
 # A make of its own (not the one running the tests): its jobserver is not
 # ours to use.
-build_zip() { # stage-dir zip
-	env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL ${MAKE:-make} -s -C "$build" \
-		extension-zip EXTENSION_STAGE="$1" EXTENSION_ZIP="$2" 2>&1
+submake() {
+	env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL ${MAKE:-make} "$@" 2>&1
 }
 t0=$(ms)
-out=$(build_zip "$work/stage1" "$work/package1.zip"); rc=$?
+out=$(submake -s -C "$build" extension-zip EXTENSION_STAGE="$work/stage1" \
+	EXTENSION_ZIP="$work/package1.zip"); rc=$?
 t1=$(ms)
 check "make extension-zip ($((t1 - t0)) ms)" $rc "$out"
 if [ $rc -ne 0 ]; then finish; fi
 echo "    $(tail -n 1 <<<"$out")"
-# The launcher compiled and linked again too (the handler and plugins are
-# shared with the other tests running now, so they stay).
-rm -f "$build"/launcher/*.o "$build/launcher/docker-extension"
-out2=$(build_zip "$work/stage2" "$work/package2.zip"); rc=$?
-check "second build" $rc "$out2"
-sum1=$(sha256sum < "$work/package1.zip" | cut -d' ' -f1)
-sum2=$(sha256sum < "$work/package2.zip" 2>/dev/null | cut -d' ' -f1)
-[ "$sum1" = "$sum2" ]
-check "reproducible: both builds give the same zip ($sum1)" $? "second: $sum2"
 zip=$work/package1.zip
+
+# Reproducible whatever the paths: the source as `make dist` ships it,
+# copied to two directories of different names and depths, configured
+# alike and built in two layouts (beside the tree through an absolute
+# path, and inside the tree); only what the zip needs is built.  This
+# build's own zip is not compared: its configure options may differ
+# (sanitizers).
+repro_build() { # name source-dir build-dir
+	local src=$2 bdir=$3 cfg out rc
+	mkdir -p "$(dirname "$src")" "$bdir" &&
+		submake -s -C "$build" distdir distdir="$src" >/dev/null || return 1
+	if [ "$bdir" = "$src" ]; then cfg=./configure; else cfg=$src/configure; fi
+	(cd "$bdir" && env -u CONFIG_SITE "$cfg" --quiet >/dev/null 2>&1) || {
+		echo "configure failed in $bdir"; return 1; }
+	out=$(submake -s -C "$bdir" -j2 extension-zip EXTENSION_ZIP="$work/$1.zip")
+	rc=$?
+	tail -n 1 <<<"$out"
+	return $rc
+}
+t0=$(ms)
+out_a=$(repro_build repro-a "$work/r/a/src" "$work/r/a/build"); rc_a=$?
+out_b=$(repro_build repro-b "$work/r/tree-b/one/two/docker-extension" \
+	"$work/r/tree-b/one/two/docker-extension"); rc_b=$?
+t1=$(ms)
+[ $rc_a -eq 0 ] && [ $rc_b -eq 0 ]
+check "two clean trees built ($((t1 - t0)) ms)" $? "$out_a" "$out_b"
+sum_a=$(sha256sum < "$work/repro-a.zip" 2>/dev/null | cut -d' ' -f1)
+sum_b=$(sha256sum < "$work/repro-b.zip" 2>/dev/null | cut -d' ' -f1)
+diffs=
+if [ -n "$sum_a" ] && [ "$sum_a" != "$sum_b" ]; then
+	diffs=$(cd "$work/r/a/build/extension-stage" && find . -type f | sort |
+		while read -r f; do
+			cmp -s "$f" "$work/r/tree-b/one/two/docker-extension/extension-stage/$f" ||
+				echo "differs: $f"
+		done)
+fi
+[ -n "$sum_a" ] && [ "$sum_a" = "$sum_b" ]
+check "reproducible across source and build paths: both zips $sum_a" $? \
+	"$work/r/a/src built in $work/r/a/build: ${sum_a:-no zip}" \
+	"$work/r/tree-b/one/two/docker-extension built in place: ${sum_b:-no zip}" \
+	"$diffs"
+[ -z "${DX_KEEP:-}" ] && rm -rf "$work/r"
 
 out=$(python3 - "$zip" <<'PY' 2>&1
 import os, sys, time, zipfile
@@ -186,11 +220,25 @@ nlibs=$(ls "$ext/lib" | wc -l)
 [ -z "$missing" ]; check "every DT_NEEDED of the handler, plugins and libs is in lib/ ($nlibs files)" $? "missing:$missing"
 links=$(find "$ext" -type l | wc -l)
 [ "$links" = 0 ]; check "no symbolic links in the package" $?
+# libcurl is dlopen()ed on the first download (core/http.c): not linked,
+# but bundled, with what it needs (the DT_NEEDED check above covers lib/).
+needed=$(readelf -dW "$ext/libexec/docker-extension" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' | tr '\n' ' ')
+curl_lib=$(cd "$ext/lib" && ls libcurl*.so.* 2>/dev/null | head -n 1)
+! grep -q libcurl <<<"$needed" && [ -n "$curl_lib" ]
+check "the handler does not link libcurl (needs: $needed); lib/$curl_lib is bundled for dlopen()" $? \
+	"$(ls "$ext/lib")"
 
 # ---- on this machine, as waagent starts it --------------------------------------------
 out=$(cd / && /bin/sh -c "$ext/bin/docker-extension --version" 2>&1); rc=$?
 [ $rc -eq 0 ] && [[ $out == "docker-extension "* ]]
 check "host: /bin/sh -c '<ext>/bin/docker-extension --version' from / ($out)" $? "exit $rc" "$out"
+
+# The loader's own trace (LD_DEBUG passes the launcher): a run that
+# downloads nothing loads no libcurl.
+out=$(cd / && LD_DEBUG=files "$ext/bin/docker-extension" --version 2>&1); rc=$?
+loaded=$(grep -c 'file=lib.*generating link map' <<<"$out")
+[ $rc -eq 0 ] && [ "$loaded" -gt 0 ] && ! grep -q 'file=libcurl' <<<"$out"
+check "host: --version maps $loaded libraries, libcurl not among them" $? "$out"
 
 # The system's dynamically linked shell in the handler's place: the
 # launcher starts it exactly as it starts the handler (bundled loader,
@@ -271,6 +319,13 @@ out=$("$docker_bin" run --rm --network none dx-busybox-only /bin/sh -c \
 ! grep -qE 'libc\.so|ld-linux' <<<"$out"
 check "the image has no libc and no dynamic loader" $? "$out"
 
+# The engine API client (core/unixhttp.c) against this real engine.
+out=$(DX_TEST_DOCKER_SOCKET="$run_dir/sock" "$build/tests/unit/run" unixhttp 2>&1); rc=$?
+[ $rc -eq 0 ] && grep -q 'Test: the real Docker Engine.*passed' <<<"$out" &&
+	! grep -q 'real engine not tried' <<<"$out"
+check "unixhttp: GET /_ping, /version, /containers/json, a 404 and a cap against the real dockerd" $? \
+	"$(tail -n 25 <<<"$out")"
+
 # ---- the package inside it ---------------------------------------------------------------
 # The extension directory as waagent lays it out, with the folders that
 # HandlerEnvironment.json names in a data directory beside it.
@@ -304,6 +359,12 @@ check "busybox: validate accepts valid settings (exit 0)" $rc "exit $rc" "$out"
 in_box '"$E/bin/docker-extension" validate /data/bad.json'
 [ $rc -eq 1 ] && grep -q 'docker.port' <<<"$out"
 check "busybox: validate names the bad key (exit 1)" $? "exit $rc" "$out"
+
+# What a download would dlopen() resolves from the package alone.
+in_box '"$E/lib/'"$(basename "$ldso")"'" --library-path "$E/lib" --list "$E/lib/'"$curl_lib"'"'
+[ $rc -eq 0 ] && [ -n "$curl_lib" ] && ! grep -q 'not found' <<<"$out" &&
+	! grep -qE '=> /(usr/)?lib' <<<"$out"
+check "busybox: lib/$curl_lib and all it needs resolve from the package" $? "exit $rc" "$out"
 
 in_box '"$E/bin/docker-extension" detect --root /data/root'
 grep -q 'plugin ABI:' <<<"$out" && grep -q "$E/plugins/ubuntu.so" <<<"$out"

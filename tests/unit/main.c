@@ -16,6 +16,7 @@ void test_exec_register(void);
 void test_fileio_register(void);
 void test_hash_register(void);
 void test_http_register(void);
+void test_unixhttp_register(void);
 void test_loader_register(void);
 void test_settings_register(void);
 void test_redact_register(void);
@@ -37,6 +38,7 @@ static void (*const registrations[])(void) = {
 	test_fileio_register,
 	test_hash_register,
 	test_http_register,
+	test_unixhttp_register,
 	test_loader_register,
 	test_settings_register,
 	test_redact_register,
