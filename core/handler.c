@@ -936,6 +936,31 @@ static int finish_unchanged(struct run_ctx *c)
 	return DX_OK;
 }
 
+/* Terminal and true: this sequence number's settings were not applied
+   and never will be; the newer one's are. */
+static void report_superseded(struct run_ctx *c, unsigned long newer)
+{
+	log_info("seq %lu superseded by seq %lu: not applied", c->seq, newer);
+	report(c, STATUS_ERROR, DX_ERR_SUPERSEDED, "");
+	snprintf(c->status->message, sizeof(c->status->message),
+	         "Not applied: superseded by sequence number %lu, which "
+	         "applies the newer settings", newer);
+	write_status(c);
+}
+
+/* A newer sequence number of this extension directory was applied
+   already (two enables raced and the newer one got the lock first):
+   applying this older one now would undo it. */
+static int older_than_applied(const struct run_ctx *c, unsigned long *newer)
+{
+	unsigned long mr;
+
+	if (seq_read_mrseq(c->base_dir, &mr) != DX_OK || mr <= c->seq)
+		return 0;
+	*newer = mr;
+	return 1;
+}
+
 /* The worker's body: with the lock held, apply (or find that a newer
    enable or an uninstall came first, or that there is nothing to do). */
 static int work(struct run_ctx *c, const struct state_digests *want)
@@ -943,6 +968,7 @@ static int work(struct run_ctx *c, const struct state_digests *want)
 	struct state_digests cur;
 	struct state_ticket mine, requested;
 	struct timespec started;
+	unsigned long newer;
 	int r;
 
 	clock_gettime(CLOCK_MONOTONIC, &started);
@@ -956,13 +982,11 @@ static int work(struct run_ctx *c, const struct state_digests *want)
 	if (!state_ticket_same(&requested, &mine)) {
 		log_info("seq %lu superseded by seq %lu of %s; leaving it to "
 		         "that enable", c->seq, requested.seq, requested.folder);
-		/* Terminal and true: this seq's settings were never applied,
-		   the newer seq's are. */
-		report(c, STATUS_ERROR, DX_ERR_SUPERSEDED, "");
-		snprintf(c->status->message, sizeof(c->status->message),
-		         "Not applied: superseded by sequence number %lu, which "
-		         "applies the newer settings", requested.seq);
-		write_status(c);
+		report_superseded(c, requested.seq);
+		return DX_OK;
+	}
+	if (older_than_applied(c, &newer)) {
+		report_superseded(c, newer);
 		return DX_OK;
 	}
 	if (unchanged_and_healthy(c, want)) {
@@ -1132,6 +1156,13 @@ static int cmd_enable(struct run_ctx *c, char *msg, size_t msgsize)
 	state_clear_updating(&c->st);
 	my_ticket(c, &mine);
 	if (flock(lock_fd, LOCK_EX | LOCK_NB) == 0) {
+		unsigned long newer;
+
+		if (older_than_applied(c, &newer)) {
+			close(lock_fd);
+			report_superseded(c, newer);
+			return DX_OK;
+		}
 		if (unchanged_and_healthy(c, &want)) {
 			close(lock_fd);
 			return finish_unchanged(c);

@@ -64,6 +64,26 @@ mkdir -p "$ext/bin" "$ext/plugins" "$ext/config" "$ext/status" "$logdir/events"
 chmod 755 "$work/ext" "$ext" "$ext/bin" "$ext/plugins"
 chmod 700 "$ext/config" "$ext/status"
 cp "$build/docker-extension" "$ext/bin/docker-extension"
+# The valgrind pass (DX_VALGRIND=yes): every handler process runs in
+# memcheck, the detached worker too (a fork stays in valgrind), each with
+# its own log; the end of the test requires every log to be empty.  The
+# checks that a command returns "at once" allow valgrind's slowness.
+slow=1
+vg=no
+if [ "${DX_VALGRIND:-no}" = yes ] && [ -n "${VALGRIND:-}" ]; then
+	vg=yes
+	slow=15
+	mkdir -p "$ext/libexec"
+	chmod 755 "$ext/libexec"
+	mv "$ext/bin/docker-extension" "$ext/libexec/docker-extension"
+	cat > "$ext/bin/docker-extension" <<EOF
+#!/bin/sh
+exec "$VALGRIND" --quiet --error-exitcode=99 --leak-check=full \\
+	--show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect \\
+	--log-file="$work/vg.%p" "$ext/libexec/docker-extension" "\$@"
+EOF
+fi
+chmod 755 "$ext/bin/docker-extension"
 for name in ubuntu debian centos rhel coreos; do
 	cp "$DX_TEST_PLUGIN_BUILDDIR/fake_$name.so" "$ext/plugins/$name.so"
 	chmod 644 "$ext/plugins/$name.so"
@@ -92,7 +112,7 @@ run() {
 # wait_terminal SEQ: until N.status is success or error (10 s); sets $st
 wait_terminal() {
 	local i
-	for i in $(seq 100); do
+	for i in $(seq $((100 * slow))); do
 		st=$("$build/tests/integration/check_status" "$ext/status/$1.status" 2>&1) || true
 		case "$st" in success*|error*) return 0;; esac
 		sleep 0.1
@@ -127,7 +147,7 @@ check "install exits 0" $rc "exit $rc" "$out"
 settings 0 '{"docker": {"options": ["--debug"]}}'
 t0=$(ms); run enable 0; t1=$(ms)
 check "enable exits 0" $rc "exit $rc" "$out"
-[ $((t1 - t0)) -lt 2000 ]; check "enable returns at once ($((t1 - t0)) ms)" $?
+[ $((t1 - t0)) -lt $((2000 * slow)) ]; check "enable returns at once ($((t1 - t0)) ms)" $?
 wait_terminal 0; valid_status 0
 check "seq 0: status valid and success" "$([[ $st == success* ]]; echo $?)" "$st"
 check "seq 0: plugin called install, configure, restart" \
@@ -247,7 +267,7 @@ out=$(cd "$ext" && env ConfigSequenceNumber=40 DX_FAKE_SLEEP_MS=1500 \
 	"$ext/bin/docker-extension" enable 9>"$work/inherited" 2>&1)
 t1=$(ms)
 check "slow install: enable still returns at once ($((t1 - t0)) ms)" \
-	"$([ $((t1 - t0)) -lt 1000 ]; echo $?)"
+	"$([ $((t1 - t0)) -lt $((1000 * slow)) ]; echo $?)"
 # The worker keeps nothing of enable's (waagent's output pipe or files):
 # only /dev/null, the log (stdout, stderr and its own), the lock, and for a
 # moment a state file it is writing or its own socket to the engine.
@@ -257,7 +277,10 @@ for _ in $(seq 50); do
 	[ "${wpid:-0}" -gt 1 ] && break
 	sleep 0.02
 done
-foreign=$(for f in /proc/"$wpid"/fd/*; do t=$(readlink "$f"); case "$t" in
+# (Under valgrind, descriptors from 1024 up are valgrind's own.)
+foreign=$(for f in /proc/"$wpid"/fd/*; do
+	[ "$vg" = yes ] && [ "${f##*/}" -ge 1024 ] && continue
+	t=$(readlink "$f"); case "$t" in
 	""|/dev/null|"$log"|"$work"/state|"$work"/state/*|"$DX_FAKE_LOG"|socket:*) ;; *) echo "$f -> $t";; esac; done)
 check "the worker holds no descriptor of enable's (pid $wpid)" \
 	"$([[ -n $wpid && -z $foreign && $(readlink /proc/$wpid/fd/1) == "$log" && $(readlink /proc/$wpid/fd/3) == "$work/state/lock" ]]; echo $?)" "$foreign"
@@ -280,7 +303,7 @@ check "one install per worker, in order" \
 settings 50 '{"docker": {"options": ["--debug"]}}'
 run enable 50 DX_FAKE_SLEEP_MS=60000
 sleep 0.5
-pkill -9 -f "$ext/bin/docker-extension enable"
+pkill -9 -f "$ext/(bin|libexec)/docker-extension enable"
 sleep 0.3
 valid_status 50
 check "killed worker leaves a transitioning status" "$([[ $st == transitioning* ]]; echo $?)" "$st"
@@ -321,7 +344,7 @@ settings 55 '{"docker": {"options": ["--debug", "-D"]}}'
 run enable 55; wait_terminal 55
 : > "$DX_FAKE_LOG"
 run enable 55 DOCKER_HOST="unix://$work/no-such.sock"
-for _ in $(seq 100); do valid_status 55; [[ $st == error* ]] && break; sleep 0.1; done
+for _ in $(seq $((100 * slow))); do valid_status 55; [[ $st == error* ]] && break; sleep 0.1; done
 check "engine down, settings unchanged: restarted, then an error naming it" \
 	"$([[ $st == error* && $st == *"docker: error"* && "$(calls)" == "install configure restart" ]]; echo $?)" \
 	"$st" "calls: $(calls)"
@@ -332,6 +355,7 @@ extB="$work/ext/Test.DockerExtension-1.1.0"
 mkdir -p "$extB/config" "$extB/status"
 chmod 755 "$extB"; chmod 700 "$extB/config" "$extB/status"
 cp -r "$ext/bin" "$ext/plugins" "$extB/"
+[ ! -d "$ext/libexec" ] || cp -r "$ext/libexec" "$extB/"
 sed "s|$ext|$extB|g" "$ext/HandlerEnvironment.json" > "$extB/HandlerEnvironment.json"
 settings 60 '{"docker": {"options": ["--debug"]}}'
 cp "$ext/config/60.settings" "$extB/config/60.settings"
@@ -341,7 +365,7 @@ outB=$(cd "$extB" && env ConfigSequenceNumber=60 "$extB/bin/docker-extension" en
 stB=$("$build/tests/integration/check_status" "$extB/status/60.status" 2>&1)
 check "update, same seq, old worker busy: the new version reports transitioning" \
 	"$([[ $outB != *"already in progress"* && $stB == transitioning* ]]; echo $?)" "$outB" "$stB"
-for _ in $(seq 100); do stB=$("$build/tests/integration/check_status" "$extB/status/60.status" 2>&1); [[ $stB == success* || $stB == error* ]] && break; sleep 0.1; done
+for _ in $(seq $((100 * slow))); do stB=$("$build/tests/integration/check_status" "$extB/status/60.status" 2>&1); [[ $stB == success* || $stB == error* ]] && break; sleep 0.1; done
 check "update, same seq: the new version's own worker ends in success" \
 	"$([[ $stB == success* ]]; echo $?)" "$stB"
 wait_terminal 60
@@ -354,7 +378,7 @@ sleep 0.3
 t0=$(ms); run uninstall 61; t1=$(ms)
 sleep 0.3
 check "uninstall stops the running worker and returns ($((t1 - t0)) ms)" \
-	"$([[ $rc == 0 && $((t1 - t0)) -lt 5000 && $(calls) == uninstall ]] && ! pgrep -f "$ext/bin/docker-extension enable" >/dev/null; echo $?)" \
+	"$([[ $rc == 0 && $((t1 - t0)) -lt $((5000 * slow)) && $(calls) == uninstall ]] && ! pgrep -f "$ext/(bin|libexec)/docker-extension enable" >/dev/null; echo $?)" \
 	"$out" "calls: $(calls)"
 run install 61
 
@@ -376,10 +400,20 @@ check "no ovf-env.xml: a warning in the log, success, docker.users only" \
 	"$([[ $st == success* && "$(cat "$work/users")" == "carol" ]] && grep -q "no ovf-env.xml" "$log"; echo $?)" "$st" "$(cat "$work/users" 2>&1)"
 
 # ---- stdout stays small -------------------------------------------------------------------------------
-settings 53 '{"docker": {"options": ["--debug"]}}'
-run enable 53
+settings 65 '{"docker": {"options": ["--debug"]}}'
+run enable 65
 check "enable prints one short line" "$([ "$(printf '%s' "$out" | wc -l)" -le 1 ] && [ ${#out} -lt 300 ]; echo $?)" "$out"
-wait_terminal 53
+wait_terminal 65
+
+# ---- an older sequence number after a newer one was applied: not applied ---------------------------------
+: > "$DX_FAKE_LOG"
+settings 67 '{"docker": {"options": ["--debug", "--log-level=info"]}}'
+run enable 67; wait_terminal 67
+settings 66 '{"docker": {"options": ["--debug", "--log-level=warn"]}}'
+run enable 66; wait_terminal 66
+check "an older seq after a newer one was applied: error 237 naming the newer, nothing applied" \
+	"$([[ $rc == 0 && $st == error* && $st == *"237"* && $st == *"sequence number 67"* && $(calls) == "install configure restart" ]]; echo $?)" \
+	"$st" "calls: $(calls)"
 
 # ---- disable, update, uninstall ------------------------------------------------------------------------
 run disable 54
@@ -420,6 +454,15 @@ check "log lines carry UTC time, pid, level and step" $?
 [ "$(stat -c %a "$log")" = 600 ]; check "log file is 0600" $? "$(stat -c %a "$log")"
 ls "$ext/status" | grep -qv '\.status$'
 check "no temp files left in the status folder" "$([ $? -ne 0 ]; echo $?)" "$(ls "$ext/status")"
+
+# ---- valgrind's verdict on every handler process (the valgrind pass) -----------------------------------
+if [ "$vg" = yes ]; then
+	sleep 2   # the last detached workers finish and write their logs
+	n_vg=$(ls "$work"/vg.* 2>/dev/null | wc -l)
+	bad_vg=$(find "$work" -maxdepth 1 -name 'vg.*' -size +0 2>/dev/null)
+	check "valgrind memcheck: $n_vg handler processes (workers included), no error, no leak" \
+		"$([[ $n_vg -ge 20 && -z $bad_vg ]]; echo $?)" "$(for f in $bad_vg; do head -n 30 "$f"; done)"
+fi
 
 echo "test_handler: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
