@@ -190,3 +190,50 @@ echo "   status file: one substatus per service up to 20, then failures and a su
 # ---- 5. decryption ------------------------------------------------------------------------------------
 echo "5. protected settings, 4 KiB:"
 "$build/bench/bench_decrypt" -n "$runs" "$top" | sed 's/^/   /'
+
+# ---- 6. daemon restarts ------------------------------------------------------------------------------
+# A count, not a time: how often the handler has the plugin restart the
+# daemon over 10 re-enables with unchanged settings, then one enable where
+# only the TLS certificates changed (the original noticed no certificate
+# change at all).  The stand-in plugin records each call; the real one's
+# restart on a real dockerd is checked by tests/testbed/test_waagent.sh.
+# Protected settings are encrypted as the platform does, to a key pair
+# where waagent keeps it (configFolder/../..).
+openssl req -x509 -newkey rsa:2048 -nodes -keyout "$work/tenant.key" -out "$work/tenant.pem" \
+	-days 2 -subj /CN=bench 2>/dev/null
+thumb=$(openssl x509 -in "$work/tenant.pem" -outform DER | sha1sum | cut -c1-40 | tr a-f A-F)
+cp "$work/tenant.pem" "$work/ext/$thumb.crt"
+cp "$work/tenant.key" "$work/ext/$thumb.prv"
+chmod 600 "$work/ext/$thumb.prv"
+for d in A B; do "$bin" gen-certs --host bench --out "$work/certs$d" >/dev/null 2>&1; done
+tls_settings() { # seq certs-dir
+	local b64
+	b64=$(printf '{"certs": {"ca": "%s", "cert": "%s", "key": "%s"}}' \
+		"$(base64 -w0 < "$2/ca.pem")" "$(base64 -w0 < "$2/server-cert.pem")" \
+		"$(base64 -w0 < "$2/server-key.pem")" |
+		openssl cms -encrypt -binary -outform DER -des3 "$work/tenant.pem" | base64 -w0)
+	printf '{"runtimeSettings": [{"handlerSettings": {"publicSettings": {"docker": {"port": 2376, "options": ["--debug"]}}, "protectedSettings": "%s", "protectedSettingsCertThumbprint": "%s"}}]}' \
+		"$b64" "$thumb" > "$ext/config/$1.settings"
+}
+enable_wait() { # seq
+	(cd "$ext" && ConfigSequenceNumber=$1 bin/docker-extension enable >/dev/null)
+	for _ in $(seq 300); do case $(status_of "$ext/status/$1.status") in success|error) break;; esac; sleep 0.1; done
+	[ "$(status_of "$ext/status/$1.status")" = success ] ||
+		{ echo "enable $1 did not end in success" >&2; cat "$ext/status/$1.status" >&2; exit 1; }
+}
+export DX_FAKE_LOG="$work/plugin-calls"
+tls_settings 30 "$work/certsA"
+enable_wait 30
+: > "$DX_FAKE_LOG"
+for s in $(seq 31 40); do
+	cp "$ext/config/30.settings" "$ext/config/$s.settings"
+	enable_wait "$s"
+done
+restarts_unchanged=$(grep -c '^restart' "$DX_FAKE_LOG" || true)
+: > "$DX_FAKE_LOG"
+tls_settings 41 "$work/certsB"
+enable_wait 41
+restarts_cert=$(grep -c '^restart' "$DX_FAKE_LOG" || true)
+printf '6. daemon restarts: over 10 re-enables with unchanged settings %d, for one certificate-only change %d   (goal 0 / exactly 1; the original: 0 / 0, it missed certificate changes)\n' \
+	"$restarts_unchanged" "$restarts_cert"
+unset DX_FAKE_LOG
