@@ -162,21 +162,28 @@ void compose_tool_name(const struct compose_tool *t, char *out,
 	         t->plugin ? "docker compose" : "docker-compose", t->version);
 }
 
+/* docker-compose's "major.minor" (0 on success; the plugin has none of
+   the v1 limits, and an unreadable version is treated as unknown). */
+static int v1_version(const struct compose_tool *t, unsigned long *major,
+                      unsigned long *minor)
+{
+	char *end;
+
+	errno = 0;
+	*major = strtoul(t->version, &end, 10);
+	if (errno != 0 || end == t->version || *end != '.')
+		return -1;
+	*minor = strtoul(end + 1, &end, 10);
+	return errno != 0 ? -1 : 0;
+}
+
 /* docker-compose before 1.27 reads a file without "version" as the v1
    format; the modern form needs one there. */
 static int needs_version_key(const struct compose_tool *t)
 {
 	unsigned long major, minor;
-	char *end;
 
-	if (t->plugin)
-		return 0;
-	errno = 0;
-	major = strtoul(t->version, &end, 10);
-	if (errno != 0 || end == t->version || *end != '.')
-		return 0;
-	minor = strtoul(end + 1, &end, 10);
-	if (errno != 0)
+	if (t->plugin || v1_version(t, &major, &minor) != 0)
 		return 0;
 	return major < 1 || (major == 1 && minor < 27);
 }
@@ -287,16 +294,12 @@ static int env_add(struct env_list *e, const char *name, const char *value)
 static int reads_env_file(const struct compose_tool *t)
 {
 	unsigned long major, minor;
-	char *end;
 
 	if (t->plugin)
 		return 1;
-	errno = 0;
-	major = strtoul(t->version, &end, 10);
-	if (errno != 0 || end == t->version || *end != '.')
+	if (v1_version(t, &major, &minor) != 0)
 		return 0;
-	minor = strtoul(end + 1, &end, 10);
-	return errno == 0 && (major > 1 || (major == 1 && minor >= 25));
+	return major > 1 || (major == 1 && minor >= 25);
 }
 
 /* NAME='VALUE' means VALUE, byte for byte, to docker-compose's

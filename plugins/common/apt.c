@@ -9,7 +9,6 @@
 #include "pkg.h"
 #include "systemd.h"
 
-#define QUERY_OUT 16384
 #define MADISON_OUT 65536
 
 const char *const apt_lock_files[] = {
@@ -70,46 +69,33 @@ static const struct family_retry apt_policy = {
 
 /* ---- what is installed ----------------------------------------------------------- */
 
-/* One dpkg-query for every package of interest: "name\tstatus\tversion". */
+/* One dpkg-query line, "name\tstatus\tversion", into q. */
+static void query_line(struct pkg_query *q, char *line)
+{
+	char *tab1 = strchr(line, '\t'), *tab2;
+	struct pkg_state *p;
+
+	if (tab1 == NULL || (tab2 = strchr(tab1 + 1, '\t')) == NULL)
+		return;
+	*tab1 = '\0';
+	*tab2 = '\0';
+	p = pkg_query_get(q, line);
+	if (p == NULL)
+		return;
+	p->installed = strstr(tab1 + 1, " installed") != NULL;
+	snprintf(p->version, sizeof(p->version), "%s", tab2 + 1);
+}
+
+/* One dpkg-query for every package of interest; exit status 1 (some
+   package is unknown to dpkg) is an answer too. */
 static int query_run(struct family_state *st, struct pkg_query *q)
 {
-	const char *argv[sizeof(q->p) / sizeof(q->p[0]) + 4];
-	char *out = malloc(QUERY_OUT), *line, *save = NULL;
-	size_t i, n = 0;
-	int status, r;
+	static const char *const head[] = {
+		"/usr/bin/dpkg-query", "-W",
+		"-f=${Package}\\t${Status}\\t${Version}\\n", NULL
+	};
 
-	if (out == NULL)
-		return DX_ERR_NOMEM;
-	argv[n++] = "/usr/bin/dpkg-query";
-	argv[n++] = "-W";
-	argv[n++] = "-f=${Package}\\t${Status}\\t${Version}\\n";
-	for (i = 0; i < q->n; i++)
-		argv[n++] = q->p[i].name;
-	argv[n] = NULL;
-	r = family_run(st, argv, NULL, FAMILY_QUICK_TIMEOUT_MS, out, QUERY_OUT,
-	               &status);
-	/* 1: some package is unknown to dpkg, which is an answer too. */
-	if (r == DX_OK && status != 0 && status != 1)
-		r = DX_ERR_EXEC_FAILED;
-	for (line = strtok_r(out, "\n", &save); r == DX_OK && line != NULL;
-	     line = strtok_r(NULL, "\n", &save)) {
-		char *tab1 = strchr(line, '\t'), *tab2;
-		struct pkg_state *p;
-
-		if (tab1 == NULL || (tab2 = strchr(tab1 + 1, '\t')) == NULL)
-			continue;
-		*tab1 = '\0';
-		*tab2 = '\0';
-		p = pkg_query_get(q, line);
-		if (p == NULL)
-			continue;
-		p->installed = strstr(tab1 + 1, " installed") != NULL;
-		snprintf(p->version, sizeof(p->version), "%s", tab2 + 1);
-	}
-	if (r != DX_OK)
-		family_fail(st, "cannot read the package database (dpkg-query)");
-	free(out);
-	return r;
+	return pkg_query_run(st, q, head, 1, query_line, "dpkg-query");
 }
 
 /* ---- pins ----------------------------------------------------------------------- */

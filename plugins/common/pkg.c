@@ -3,6 +3,7 @@
 #include "pkg.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 void pkg_query_add(struct pkg_query *q, const char *name)
@@ -182,5 +183,39 @@ int pkg_install(struct family_state *st, const struct pkg_family *fam)
 	}
 	if (r == DX_OK)
 		r = family_users(st);
+	return r;
+}
+
+/* ---- the package database ------------------------------------------------------- */
+
+#define PKG_QUERY_OUT 16384
+
+int pkg_query_run(struct family_state *st, struct pkg_query *q,
+                  const char *const *head, int max_status,
+                  void (*line_fn)(struct pkg_query *q, char *line),
+                  const char *tool)
+{
+	const char *argv[sizeof(q->p) / sizeof(q->p[0]) + 8];
+	char *out = malloc(PKG_QUERY_OUT), *line, *save = NULL;
+	size_t i, n = 0;
+	int status, r;
+
+	if (out == NULL)
+		return DX_ERR_NOMEM;
+	for (; *head != NULL && n < 7; head++)
+		argv[n++] = *head;
+	for (i = 0; i < q->n; i++)
+		argv[n++] = q->p[i].name;
+	argv[n] = NULL;
+	r = family_run(st, argv, NULL, FAMILY_QUICK_TIMEOUT_MS, out,
+	               PKG_QUERY_OUT, &status);
+	if (r == DX_OK && (status < 0 || status > max_status))
+		r = DX_ERR_EXEC_FAILED;
+	for (line = strtok_r(out, "\n", &save); r == DX_OK && line != NULL;
+	     line = strtok_r(NULL, "\n", &save))
+		line_fn(q, line);
+	if (r != DX_OK)
+		family_fail(st, "cannot read the package database (%s)", tool);
+	free(out);
 	return r;
 }

@@ -32,6 +32,16 @@ struct pkg_state *pkg_query_get(struct pkg_query *q, const char *name);
 /* 1 when the database says `name` is installed. */
 int pkg_installed(struct pkg_query *q, const char *name);
 
+/* Ask the package database about every package of q in one command:
+   `head` (NULL-terminated: the program and its options) followed by the
+   names.  An exit status up to max_status is an answer (dpkg-query and
+   rpm -q count the unknown packages in it); each output line goes to
+   `line_fn`, which fills q.  `tool` names the command in the failure. */
+int pkg_query_run(struct family_state *st, struct pkg_query *q,
+                  const char *const *head, int max_status,
+                  void (*line_fn)(struct pkg_query *q, char *line),
+                  const char *tool);
+
 /* What a package family does with its package manager. */
 struct pkg_family {
 	const char *const *docker_packages;   /* Docker's; the engine first */

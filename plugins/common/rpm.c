@@ -10,7 +10,6 @@
 #include "pkg.h"
 #include "systemd.h"
 
-#define QUERY_OUT 16384
 #define LIST_OUT (256u * 1024u)
 #define MAX_VERSIONS 256
 
@@ -202,48 +201,36 @@ static int newest_first(const void *a, const void *b)
 
 /* ---- what is installed ----------------------------------------------------------- */
 
-/* One rpm -q for every package of interest: "name\tepoch:version-release"
-   for each installed one, "package X is not installed" for the others
-   (and an exit status that counts them: an answer, not a failure). */
+/* One rpm -q line, "name\tepoch:version-release", into q ("package X
+   is not installed" lines have no tab and say nothing). */
+static void query_line(struct pkg_query *q, char *line)
+{
+	char *tab = strchr(line, '\t'), *v;
+	struct pkg_state *p;
+
+	if (tab == NULL)
+		return;
+	*tab = '\0';
+	p = pkg_query_get(q, line);
+	if (p == NULL)
+		return;
+	v = tab + 1;
+	if (strncmp(v, "(none):", 7) == 0)
+		v += 7;
+	p->installed = 1;
+	snprintf(p->version, sizeof(p->version), "%s", v);
+}
+
+/* One rpm -q for every package of interest; its exit status counts the
+   packages that are not installed: an answer, not a failure. */
 static int query_run(struct family_state *st, struct pkg_query *q)
 {
-	const char *argv[sizeof(q->p) / sizeof(q->p[0]) + 5];
-	char *out = malloc(QUERY_OUT), *line, *save = NULL;
-	size_t i, n = 0;
-	int status, r;
+	static const char *const head[] = {
+		"/usr/bin/rpm", "-q", "--qf",
+		"%{NAME}\\t%{EPOCH}:%{VERSION}-%{RELEASE}\\n", NULL
+	};
 
-	if (out == NULL)
-		return DX_ERR_NOMEM;
-	argv[n++] = "/usr/bin/rpm";
-	argv[n++] = "-q";
-	argv[n++] = "--qf";
-	argv[n++] = "%{NAME}\\t%{EPOCH}:%{VERSION}-%{RELEASE}\\n";
-	for (i = 0; i < q->n; i++)
-		argv[n++] = q->p[i].name;
-	argv[n] = NULL;
-	r = family_run(st, argv, NULL, FAMILY_QUICK_TIMEOUT_MS, out, QUERY_OUT,
-	               &status);
-	for (line = strtok_r(out, "\n", &save); r == DX_OK && line != NULL;
-	     line = strtok_r(NULL, "\n", &save)) {
-		char *tab = strchr(line, '\t'), *v;
-		struct pkg_state *p;
-
-		if (tab == NULL)
-			continue;
-		*tab = '\0';
-		p = pkg_query_get(q, line);
-		if (p == NULL)
-			continue;
-		v = tab + 1;
-		if (strncmp(v, "(none):", 7) == 0)
-			v += 7;
-		p->installed = 1;
-		snprintf(p->version, sizeof(p->version), "%s", v);
-	}
-	if (r != DX_OK)
-		family_fail(st, "cannot read the package database (rpm -q)");
-	free(out);
-	return r;
+	return pkg_query_run(st, q, head, 255, query_line, "rpm -q");
 }
 
 /* ---- pins ----------------------------------------------------------------------- */
