@@ -344,6 +344,22 @@ static void kit_install_download_retry(const struct release *rel)
 	CU_ASSERT_TRUE(rh_logged(&RH, "PROGRESS: cannot download https://"
 	                              "download.docker.com/linux/"));
 	kit_unload();
+	/* DOCKER_EXTENSION_RETRY_LIMIT_S caps the bound (tests of an
+	   unreachable mirror, people who would rather fail fast); a value
+	   that is not a number, or above the bound, changes nothing. */
+	setenv("DOCKER_EXTENSION_RETRY_LIMIT_S", "10", 1);
+	kit_load(rel);
+	rh_answer(&RH, "download https://", 0, DX_ERR_DOWNLOAD, 0, NULL);
+	CU_ASSERT_EQUAL(P->install(LP.state), DX_ERR_DOWNLOAD);
+	CU_ASSERT_EQUAL(RH.clock_ms, 2000 + 4000);
+	kit_unload();
+	setenv("DOCKER_EXTENSION_RETRY_LIMIT_S", "ten", 1);
+	kit_load(rel);
+	rh_answer(&RH, "download https://", 0, DX_ERR_DOWNLOAD, 0, NULL);
+	CU_ASSERT_EQUAL(P->install(LP.state), DX_ERR_DOWNLOAD);
+	CU_ASSERT_TRUE(RH.clock_ms > 60000 && RH.clock_ms <= 180000);
+	kit_unload();
+	unsetenv("DOCKER_EXTENSION_RETRY_LIMIT_S");
 }
 
 /* Transient apt failure (network) then success; a permanent failure is
