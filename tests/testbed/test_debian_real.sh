@@ -80,25 +80,15 @@ ok "no Docker in the VM before the extension"
 
 # ---- certificates: the tenant's (protected settings) and Docker's TLS -----------------------
 umask 077
-ossl() { openssl "$@" 2> "$work/openssl.err" || { cat "$work/openssl.err" >&2; return 1; }; }
 # The tenant certificate waagent keeps as <THUMB>.crt/.prv in /var/lib/waagent.
-ossl req -x509 -newkey rsa:2048 -nodes -keyout "$work/tenant.key" -out "$work/tenant.pem" \
+tb_ossl "$work" req -x509 -newkey rsa:2048 -nodes -keyout "$work/tenant.key" -out "$work/tenant.pem" \
 	-days 2 -subj "/DC=Windows Azure CRP Certificate Generator/CN=dxtb"
 thumb=$(openssl x509 -in "$work/tenant.pem" -outform DER | sha1sum | cut -c1-40 | tr a-f A-F)
-ossl req -x509 -newkey rsa:2048 -nodes -keyout "$work/ca.key" -out "$work/ca.pem" -days 2 \
-	-subj /CN=dxtb-docker-ca -addext basicConstraints=critical,CA:TRUE \
-	-addext keyUsage=critical,keyCertSign,cRLSign
-leaf() { # name eku san
-	ossl req -newkey rsa:2048 -nodes -keyout "$work/$1.key" -out "$work/$1.csr" -subj "/CN=$1"
-	printf 'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=%s\n%s\n' \
-		"$2" "$3" > "$work/$1.ext"
-	ossl x509 -req -in "$work/$1.csr" -CA "$work/ca.pem" -CAkey "$work/ca.key" \
-		-CAcreateserial -days 2 -extfile "$work/$1.ext" -out "$work/$1.pem"
-}
+tb_ca "$work"
 san="subjectAltName=IP:$VM_IP,IP:127.0.0.1,DNS:localhost"
-leaf server1 serverAuth "$san"
-leaf server2 serverAuth "$san"
-leaf client clientAuth ""
+tb_leaf "$work" server1 serverAuth "$san"
+tb_leaf "$work" server2 serverAuth "$san"
+tb_leaf "$work" client clientAuth
 ok "certificates made: tenant (thumbprint ${thumb:0:8}...), CA, two server certificates for $VM_IP, a client"
 
 # ---- the extension, laid out as waagent does --------------------------------------------------

@@ -80,20 +80,11 @@ vm_exec sh -c 'python3 -c "import azurelinuxagent.ga.exthandlers" && ! command -
 ok "the VM has waagent $(vm_exec dpkg-query -W -f='${Version}' waagent) and no Docker"
 
 umask 077
-ossl() { openssl "$@" 2> "$work/openssl.err" || { cat "$work/openssl.err" >&2; return 1; }; }
-ossl req -x509 -newkey rsa:2048 -nodes -keyout "$work/ca.key" -out "$work/ca.pem" -days 2 \
-	-subj /CN=dxtb-docker-ca -addext basicConstraints=critical,CA:TRUE \
-	-addext keyUsage=critical,keyCertSign,cRLSign
-leaf() { # name eku san
-	ossl req -newkey rsa:2048 -nodes -keyout "$work/$1.key" -out "$work/$1.csr" -subj "/CN=$1"
-	printf 'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=%s\n%s\n' \
-		"$2" "$3" > "$work/$1.ext"
-	ossl x509 -req -in "$work/$1.csr" -CA "$work/ca.pem" -CAkey "$work/ca.key" \
-		-CAcreateserial -days 2 -extfile "$work/$1.ext" -out "$work/$1.pem"
-}
-leaf server serverAuth "subjectAltName=IP:$VM_IP,IP:127.0.0.1,DNS:localhost"
-leaf server2 serverAuth "subjectAltName=IP:$VM_IP,IP:127.0.0.1,DNS:localhost"
-leaf client clientAuth ""
+tb_ca "$work"
+for srv in server server2; do
+	tb_leaf "$work" "$srv" serverAuth "subjectAltName=IP:$VM_IP,IP:127.0.0.1,DNS:localhost"
+done
+tb_leaf "$work" client clientAuth
 reg_pass=$(vm_registry_password)
 secret1=s1-$(openssl rand -hex 12)
 secret2=s2-$(openssl rand -hex 12)
@@ -328,8 +319,8 @@ converge() {
 # dockerd refuses its options
 seq=$((seq + 1))
 goal enabled 1.1.0 $seq "$(public_for '["--no-such-option"]' "$TB_IMAGE")" "$PROT1" 300
-check "fault: a docker.options dockerd refuses: error from the daemon step with the unit's log line, in ${gs_secs}s" \
-	"$([[ $gs_status == error\|* && $gs_status == *"daemon=error"* && $gs_status == *no-such-option* ]]; echo $?)" "$(show)"
+check "fault: a docker.options dockerd refuses: error 135 from the daemon step with dockerd's own words, in ${gs_secs}s" \
+	"$([[ $gs_status == error\|135\|* && $gs_status == *"daemon=error"* && $gs_status == *no-such-option* ]]; echo $?)" "$(show)"
 converge "after a bad docker.options"
 
 # a wrong registry password
@@ -444,6 +435,23 @@ check "goal state 5 (uninstall): our handler is gone from waagent's status in ${
 	"$([[ $gs_rc == 0 && $gs_status == absent* ]]; echo $?)" "$(show)"
 left=$(vm_exec sh -c 'ls -d /var/lib/waagent/'"$NAME"'-* 2>/dev/null; docker ps -aq 2>/dev/null; dpkg-query -W -f="\${Status}" docker.io 2>/dev/null | grep "ok installed"; ls /etc/systemd/system/docker.service.d 2>/dev/null' || true)
 check "uninstall: handler directory, containers, docker.io and our drop-in all gone" "$([ -z "$left" ]; echo $?)" "$left"
+
+# ---- the apt mirror unreachable: a reinstall ends in a true error, then converges ------------
+# Waagent installs the package again (the uninstall removed it), the plugin
+# must install Docker again, and the VM's archive does not answer.  The
+# plugins' retry bound is 15 minutes; DOCKER_EXTENSION_RETRY_LIMIT_S=20,
+# passed through waagent's environment, makes it 20 s.
+vm_exec sh -c "cp /etc/apt/sources.list.d/debian.sources $D/debian.sources &&
+	sed -i 's|^URIs: .*|URIs: http://$TB_GW:9/debian|' /etc/apt/sources.list.d/debian.sources &&
+	rm -rf /var/lib/apt/lists/* /var/cache/apt/archives/*.deb"
+seq=$((seq + 1))
+WA_DRIVER_ENV=DOCKER_EXTENSION_RETRY_LIMIT_S=20
+goal enabled 1.1.0 $seq "$PUBLIC" "$PROT1" 300
+WA_DRIVER_ENV=
+check "fault: the apt mirror unreachable: error from the install step naming apt, in ${gs_secs}s" \
+	"$([[ $gs_status == error\|* && $gs_status == *"install=error"* && $gs_status == *apt-get* ]]; echo $?)" "$(show)"
+vm_exec cp "$D/debian.sources" /etc/apt/sources.list.d/debian.sources
+converge "the mirror reachable again (Docker installed again)"
 
 vm_exec touch "$D/stop-sampling"
 sleep 0.2

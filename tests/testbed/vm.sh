@@ -365,6 +365,25 @@ vm_registry_login() {
 }
 vm_registry_password() { cat "$TB_DIR/registry/password"; }
 
+# ---- TLS certificates for Docker's port (tests) -----------------------------------------
+# tb_ca DIR: DIR/ca.pem, DIR/ca.key; tb_leaf DIR NAME EKU [SAN]: DIR/NAME.pem
+# and DIR/NAME.key signed by that CA (serverAuth with the VM's address in
+# the SAN, or clientAuth).  openssl's chatter only on failure.
+tb_ossl() { local d=$1; shift; openssl "$@" 2> "$d/openssl.err" || { cat "$d/openssl.err" >&2; return 1; }; }
+tb_ca() {
+	tb_ossl "$1" req -x509 -newkey rsa:2048 -nodes -keyout "$1/ca.key" -out "$1/ca.pem" -days 2 \
+		-subj /CN=dxtb-docker-ca -addext basicConstraints=critical,CA:TRUE \
+		-addext keyUsage=critical,keyCertSign,cRLSign
+}
+tb_leaf() {
+	local d=$1 name=$2
+	tb_ossl "$d" req -newkey rsa:2048 -nodes -keyout "$d/$name.key" -out "$d/$name.csr" -subj "/CN=$name"
+	printf 'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=%s\n%s\n' \
+		"$3" "${4:-}" > "$d/$name.ext"
+	tb_ossl "$d" x509 -req -in "$d/$name.csr" -CA "$d/ca.pem" -CAkey "$d/ca.key" \
+		-CAcreateserial -days 2 -extfile "$d/$name.ext" -out "$d/$name.pem"
+}
+
 tb_start_vm() {
 	local t0 n st
 	t0=$(tb_now)

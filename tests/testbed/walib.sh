@@ -9,6 +9,8 @@
 #   wa_goal enabled 1.0.0 0 "$public_json" "$(wa_protect des3 <<<"$protected_json")"
 #   echo "$WA_STATUS"     # status|code|vVERSION seq N handler READY|message|substatus...
 #
+# WA_DRIVER_ENV="NAME=VALUE ..." adds to waagent's environment, which
+# waagent passes on to our commands.
 # WORK is the caller's 0700 directory (keys, the goal, the blobs waagent
 # uploaded: WORK/blob.N.json); the VM side lives in WA_VM_DIR.
 
@@ -67,7 +69,8 @@ json.dump({"incarnation": int(a[2]), "name": a[3], "version": a[4], "state": a[5
 	# In the background and waited for, so that a TERM or Ctrl-C reaches
 	# the caller's trap at once (bash defers traps while a foreground
 	# child runs).
-	vm_exec python3 "$WA_VM_DIR/waagent_drive.py" --goal "$WA_VM_DIR/goal.json" \
+	# shellcheck disable=SC2086 # WA_DRIVER_ENV: NAME=VALUE words for waagent's environment
+	vm_exec env ${WA_DRIVER_ENV:-} python3 "$WA_VM_DIR/waagent_drive.py" --goal "$WA_VM_DIR/goal.json" \
 		--out "$WA_VM_DIR/blob.json" --timeout "$timeout" \
 		>> "$WA_WORK/driver.out" 2>> "$WA_WORK/driver.err" &
 	wait $! || WA_RC=$?
