@@ -69,10 +69,12 @@ cp "$build/docker-extension" "$ext/bin/docker-extension"
 # its own log; the end of the test requires every log to be empty.  The
 # checks that a command returns "at once" allow valgrind's slowness.
 slow=1
+busy_ms=1500   # how long the stand-in plugin keeps a worker busy
 vg=no
 if [ "${DX_VALGRIND:-no}" = yes ] && [ -n "${VALGRIND:-}" ]; then
 	vg=yes
 	slow=15
+	busy_ms=6000
 	mkdir -p "$ext/libexec"
 	chmod 755 "$ext/libexec"
 	mv "$ext/bin/docker-extension" "$ext/libexec/docker-extension"
@@ -263,7 +265,7 @@ unset -f bad_case
 settings 40 '{"docker": {"options": ["--debug"]}}'
 # Started with an extra descriptor open (fd 9), as a careless caller might.
 t0=$(ms)
-out=$(cd "$ext" && env ConfigSequenceNumber=40 DX_FAKE_SLEEP_MS=1500 \
+out=$(cd "$ext" && env ConfigSequenceNumber=40 DX_FAKE_SLEEP_MS=$busy_ms \
 	"$ext/bin/docker-extension" enable 9>"$work/inherited" 2>&1)
 t1=$(ms)
 check "slow install: enable still returns at once ($((t1 - t0)) ms)" \
@@ -284,7 +286,7 @@ foreign=$(for f in /proc/"$wpid"/fd/*; do
 	""|/dev/null|"$log"|"$work"/state|"$work"/state/*|"$DX_FAKE_LOG"|socket:*) ;; *) echo "$f -> $t";; esac; done)
 check "the worker holds no descriptor of enable's (pid $wpid)" \
 	"$([[ -n $wpid && -z $foreign && $(readlink /proc/$wpid/fd/1) == "$log" && $(readlink /proc/$wpid/fd/3) == "$work/state/lock" ]]; echo $?)" "$foreign"
-run enable 40 DX_FAKE_SLEEP_MS=1500
+run enable 40 DX_FAKE_SLEEP_MS=$busy_ms
 check "same seq while running: no second worker" \
 	"$([[ $rc == 0 && $out == *"already in progress"* ]]; echo $?)" "$out"
 settings 41 '{"docker": {"options": ["--debug", "--log-level=error"]}}'
@@ -359,7 +361,7 @@ cp -r "$ext/bin" "$ext/plugins" "$extB/"
 sed "s|$ext|$extB|g" "$ext/HandlerEnvironment.json" > "$extB/HandlerEnvironment.json"
 settings 60 '{"docker": {"options": ["--debug"]}}'
 cp "$ext/config/60.settings" "$extB/config/60.settings"
-run enable 60 DX_FAKE_SLEEP_MS=1500
+run enable 60 DX_FAKE_SLEEP_MS=$busy_ms
 outB=$(cd "$extB" && env ConfigSequenceNumber=60 VERSION=1.1.0 AZURE_GUEST_AGENT_UPDATING_FROM_VERSION=1.0.0 "$extB/bin/docker-extension" update 2>&1)
 outB=$(cd "$extB" && env ConfigSequenceNumber=60 "$extB/bin/docker-extension" enable 2>&1)
 stB=$("$build/tests/integration/check_status" "$extB/status/60.status" 2>&1)
