@@ -62,6 +62,17 @@ zip=$(ls "$PWD"/docker-extension-*.zip)
 	done > "$top/_build/testbed.results"
 ) &
 testbed_pid=$!
+# A pass that fails ends this script (set -e): the VM tests are stopped
+# then too, and each tears its VM down (their TERM trap).
+stop_testbed() {
+	local kids
+	kill -0 "$testbed_pid" 2>/dev/null || return 0
+	kids=$(pgrep -P "$testbed_pid" || true)
+	kill -TERM "$testbed_pid" 2>/dev/null || true
+	# shellcheck disable=SC2086 # one pid per word
+	[ -z "$kids" ] || kill -TERM $kids 2>/dev/null || true
+}
+trap stop_testbed EXIT
 
 section "make check under valgrind memcheck"
 DX_REPRO_TEST=no make -j2 check VERBOSE=1 DX_VALGRIND=yes FUZZ_SECONDS=0 --no-print-directory
