@@ -272,10 +272,19 @@ int compose_env_file_path(char *out, size_t outsize)
 	const char *dir = getenv("DOCKER_EXTENSION_COMPOSE_DIR");
 	int n;
 
-	if (dir == NULL || *dir == '\0')
-		dir = COMPOSE_DEFAULT_DIR;
+	if (dir == NULL || dir[0] != '/')
+		dir = COMPOSE_ENV_DIR;
 	n = snprintf(out, outsize, "%s/%s", dir, COMPOSE_ENV_FILE_NAME);
 	return n > 0 && (size_t)n < outsize ? DX_OK : DX_ERR_INVALID_ARG;
+}
+
+void compose_env_file_remove(void)
+{
+	char path[PATH_MAX];
+
+	if (compose_env_file_path(path, sizeof(path)) == DX_OK &&
+	    unlink(path) != 0 && errno != ENOENT)
+		log_warn("cannot remove %s: %s", path, strerror(errno));
 }
 
 static int env_add(struct env_list *e, const char *name, const char *value)
@@ -290,7 +299,9 @@ static int env_add(struct env_list *e, const char *name, const char *value)
 	return DX_OK;
 }
 
-/* --env-file: the compose plugin, and docker-compose from 1.25. */
+/* An env file whose NAME='VALUE' lines mean VALUE: the compose plugin,
+   and docker-compose from 1.26 (python-dotenv; 1.25 has --env-file but
+   keeps the quotes in the value). */
 static int reads_env_file(const struct compose_tool *t)
 {
 	unsigned long major, minor;
@@ -299,15 +310,16 @@ static int reads_env_file(const struct compose_tool *t)
 		return 1;
 	if (v1_version(t, &major, &minor) != 0)
 		return 0;
-	return major > 1 || (major == 1 && minor >= 25);
+	return major > 1 || (major == 1 && minor >= 26);
 }
 
 /* NAME='VALUE' means VALUE, byte for byte, to docker-compose's
    python-dotenv and to compose v2's parser alike only when VALUE has no
-   quote, backslash or line break. */
+   quote, backslash or line break, and no '$' (python-dotenv expands
+   ${X} even between single quotes). */
 static int env_file_can_carry(const char *value)
 {
-	return strpbrk(value, "'\\\r\n") == NULL;
+	return strpbrk(value, "'\\$\r\n") == NULL;
 }
 
 static int env_file_add(struct env_list *e, size_t cap, const char *name,
@@ -411,15 +423,15 @@ static void log_env_names(const struct compose_tool *t,
 	for (i = 0; i < s->n_secret_env; i++) {
 		if (!file)
 			log_warn("protected %s is passed in compose's "
-			         "environment: %s %s reads no --env-file "
-			         "(1.25 does)", s->secret_env[i].name,
+			         "environment: %s %s reads no env file the "
+			         "same way (1.26 does)", s->secret_env[i].name,
 			         t->plugin ? "docker compose" : "docker-compose",
 			         t->version);
 		else if (!env_file_can_carry(s->secret_env[i].value))
 			log_warn("protected %s is passed in compose's "
 			         "environment: its value has a quote, a "
-			         "backslash or a line break, which an env file "
-			         "cannot carry for every compose",
+			         "backslash, a '$' or a line break, which an env "
+			         "file cannot carry for every compose",
 			         s->secret_env[i].name);
 	}
 }
@@ -430,7 +442,15 @@ static int env_file_write(const struct env_list *env, char *path,
                           size_t pathsize)
 {
 	int r = compose_env_file_path(path, pathsize);
+	char *slash;
 
+	if (r == DX_OK && (slash = strrchr(path, '/')) != NULL &&
+	    slash != path) {
+		*slash = '\0';
+		if (mkdir(path, 0700) != 0 && errno != EEXIST)
+			r = DX_ERR_IO;
+		*slash = '/';
+	}
 	if (r == DX_OK)
 		r = fileio_write_atomic(path, env->file, env->file_len, 0600);
 	if (r != DX_OK)
@@ -511,8 +531,9 @@ static const char *const transient[] = {
 /* What a failed pull or up says about whose fault it is. */
 static int classify(const char *out, int r)
 {
-	if (r == DX_ERR_EXEC || r == DX_ERR_EXEC_TIMEOUT)
-		return r;
+	if (r != DX_ERR_EXEC_FAILED)
+		return r;     /* not compose's verdict: could not run, timed out,
+		                 no memory, the env file not written */
 	if (mentions_any(out, image_missing))
 		return DX_ERR_IMAGE_PULL;
 	if (mentions_any(out, transient))
@@ -520,13 +541,15 @@ static int classify(const char *out, int r)
 	return DX_ERR_COMPOSE;
 }
 
-/* Run `verb`, retrying while the registry failure looks transient and
-   COMPOSE_RETRY_TOTAL_MS since `start` allow: pull and up share one
-   bound, so an unreachable registry costs a minute, not two. */
+/* Run `verb`, retrying while the registry failure looks transient.  The
+   bound, COMPOSE_RETRY_TOTAL_MS, runs from the first transient failure
+   of pull or up (*first_failure, 0 until then): an unreachable registry
+   costs a minute, not a minute for each, and a long successful pull
+   does not use up up's retries. */
 static int run_with_retry(const struct compose_tool *t,
                           const struct dx_settings *s, const char *file,
                           const char *const *verb, unsigned timeout_ms,
-                          uint64_t start, char *msg, size_t msgsize)
+                          uint64_t *first_failure, char *msg, size_t msgsize)
 {
 	char out[COMPOSE_OUTPUT_MAX];
 	unsigned delay = COMPOSE_RETRY_FIRST_MS;
@@ -538,8 +561,12 @@ static int run_with_retry(const struct compose_tool *t,
 		if (r == DX_OK)
 			return DX_OK;
 		r = classify(out, r);
-		if (r != DX_ERR_REGISTRY ||
-		    host_clock_ms() - start + delay > COMPOSE_RETRY_TOTAL_MS)
+		if (r != DX_ERR_REGISTRY)
+			break;
+		if (*first_failure == 0)
+			*first_failure = host_clock_ms();
+		if (host_clock_ms() - *first_failure + delay >
+		    COMPOSE_RETRY_TOTAL_MS)
 			break;
 		log_warn("compose %s: registry not reachable, retrying in %u s",
 		         verb[0], delay / 1000);
@@ -571,14 +598,14 @@ int compose_up(const struct compose_tool *t, const struct dx_settings *s,
 	static const char *const up[] = { "up", "-d", "--remove-orphans",
 		                          NULL };
 	char out[COMPOSE_OUTPUT_MAX];
-	uint64_t start = host_clock_ms();
+	uint64_t first_failure = 0;
 	int r;
 
 	log_env_names(t, s);
 	if (!images_present(socket, s)) {
 		/* Something must come from a registry: wait out its hiccups. */
 		r = run_with_retry(t, s, file, pull, COMPOSE_PULL_TIMEOUT_MS,
-		                   start, msg, msgsize);
+		                   &first_failure, msg, msgsize);
 	} else {
 		/* Everything is here; one pull refreshes moving tags, and a
 		   registry that does not answer does not hold up the VM. */
@@ -592,8 +619,8 @@ int compose_up(const struct compose_tool *t, const struct dx_settings *s,
 	if (r != DX_OK)
 		log_warn("compose pull failed (%s); trying up with the local "
 		         "images", err_str(classify(msg, r)));
-	return run_with_retry(t, s, file, up, COMPOSE_UP_TIMEOUT_MS, start,
-	                      msg, msgsize);
+	return run_with_retry(t, s, file, up, COMPOSE_UP_TIMEOUT_MS,
+	                      &first_failure, msg, msgsize);
 }
 
 int compose_down(const struct compose_tool *t, const struct dx_settings *s,

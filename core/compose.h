@@ -16,6 +16,9 @@
 #define COMPOSE_DEFAULT_DIR "/etc/docker/compose"
 #define COMPOSE_FILE_NAME "docker-compose.yml"
 #define COMPOSE_ENV_FILE_NAME "docker-compose.env"
+/* The env file lives on tmpfs: a worker killed mid-run leaves nothing
+   on disk (and uninstall removes it). */
+#define COMPOSE_ENV_DIR "/run/docker-extension"
 
 struct compose_tool {
 	char path[PATH_MAX];     /* /usr/bin/docker or .../docker-compose */
@@ -38,8 +41,8 @@ const char *compose_project(const struct dx_settings *s);
    protected values as NAME='VALUE' lines for compose's --env-file, so
    that no secret is in the environment of a process (/proc/PID/environ);
    NULL when there is none.  A protected value that an env file cannot
-   carry the same way for every compose (a ', a \ or a line break in
-   it), or a compose too old for --env-file (docker-compose before 1.25),
+   carry the same way for every compose (a ', a \, a $ or a line break
+   in it), or a docker-compose before 1.26 (1.25 keeps the quotes),
    puts the value in `items` instead, and the run logs the name.  Free
    (and wipe) with compose_environment_free(). */
 struct env_list {
@@ -53,9 +56,12 @@ int compose_environment(const struct compose_tool *t,
                         const struct dx_settings *s, struct env_list *e);
 void compose_environment_free(struct env_list *e);
 
-/* The env file next to the compose file (COMPOSE_ENV_FILE_NAME).  It
-   exists only while a compose command runs. */
+/* The env file: COMPOSE_ENV_DIR/COMPOSE_ENV_FILE_NAME, or next to the
+   compose file when DOCKER_EXTENSION_COMPOSE_DIR moves that (tests).  It
+   exists only while a compose command runs; compose_env_file_remove()
+   removes one that a killed worker left. */
 int compose_env_file_path(char *out, size_t outsize);
+void compose_env_file_remove(void);
 
 /* `docker compose` when the plugin answers, else docker-compose.
    DX_ERR_EXEC with a message when neither is there. */

@@ -97,7 +97,7 @@ struct run_ctx {
 	                                   top-level message */
 	const char *plugin_step;        /* the step a plugin is in, for its
 	                                   progress lines */
-	char plugin_said[512];          /* its last progress line: on a
+	char plugin_said[512];          /* its last error line: on a
 	                                   failure, the reason */
 };
 
@@ -462,13 +462,18 @@ static int step(struct run_ctx *c, const char *name, int r,
    by ...") goes into the status at once, as the running step's
    substatus, so that whoever reads the status (waagent, the portal,
    `docker-extension status`) sees why the step takes long. */
-static void on_plugin_progress(void *arg, const char *line)
+static void on_plugin_progress(void *arg, const char *line, int failure)
 {
 	struct run_ctx *c = arg;
 
+	if (failure) {
+		/* Why the step is failing, in the plugin's words: step()
+		   reports it. */
+		snprintf(c->plugin_said, sizeof(c->plugin_said), "%s", line);
+		return;
+	}
 	status_sub(c->status, c->plugin_step != NULL ? c->plugin_step : "plugin",
 	           STATUS_TRANSITIONING, 0, "%s", line);
-	snprintf(c->plugin_said, sizeof(c->plugin_said), "%s", line);
 	write_status(c);
 }
 
@@ -692,6 +697,7 @@ static void remove_compose_project(struct run_ctx *c)
 		log_info("compose project %s removed", project);
 	if (unlink(path) != 0 && errno != ENOENT)
 		log_warn("cannot remove %s: %s", path, strerror(errno));
+	compose_env_file_remove();      /* a killed worker's, if any */
 	if (state_path(&c->st, "compose-project", path, sizeof(path)) ==
 	    DX_OK)
 		(void)unlink(path);
@@ -865,13 +871,19 @@ out:
 
 /* ---- the lock and the worker ---------------------------------------------------- */
 
-static int open_lock(const struct run_ctx *c)
+static int open_state_file(const struct run_ctx *c, const char *name)
 {
 	char path[PATH_MAX];
 
-	if (state_path(&c->st, "lock", path, sizeof(path)) != DX_OK)
+	if (state_path(&c->st, name, path, sizeof(path)) != DX_OK)
 		return -1;
 	return open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+}
+
+/* The worker lock: held by the one worker that changes the VM. */
+static int open_lock(const struct run_ctx *c)
+{
+	return open_state_file(c, "lock");
 }
 
 /* This run's ticket: its sequence number, pid and status folder. */
@@ -948,6 +960,22 @@ static void report_superseded(struct run_ctx *c, unsigned long newer)
 	write_status(c);
 }
 
+/* A newer sequence number of this extension directory was requested
+   already (its worker waits for the lock or runs): an older one must not
+   take its place, whichever gets the lock first. */
+static int newer_requested(const struct run_ctx *c,
+                           const struct state_ticket *mine,
+                           unsigned long *newer)
+{
+	struct state_ticket req;
+
+	if (state_read_ticket(&c->st, "requested", &req) != DX_OK ||
+	    strcmp(req.folder, mine->folder) != 0 || req.seq <= mine->seq)
+		return 0;
+	*newer = req.seq;
+	return 1;
+}
+
 /* A newer sequence number of this extension directory was applied
    already (two enables raced and the newer one got the lock first):
    applying this older one now would undo it. */
@@ -982,10 +1010,12 @@ static int work(struct run_ctx *c, const struct state_digests *want)
 	if (!state_ticket_same(&requested, &mine)) {
 		log_info("seq %lu superseded by seq %lu of %s; leaving it to "
 		         "that enable", c->seq, requested.seq, requested.folder);
+		mark_done(c);
 		report_superseded(c, requested.seq);
 		return DX_OK;
 	}
 	if (older_than_applied(c, &newer)) {
+		mark_done(c);
 		report_superseded(c, newer);
 		return DX_OK;
 	}
@@ -1122,7 +1152,8 @@ static int cmd_enable(struct run_ctx *c, char *msg, size_t msgsize)
 {
 	struct state_digests want;
 	struct state_ticket mine;
-	int lock_fd = -1;
+	unsigned long newer;
+	int lock_fd = -1, req_fd = -1;
 	int r;
 
 	r = load_settings(c, 0, msg, msgsize);
@@ -1155,17 +1186,22 @@ static int cmd_enable(struct run_ctx *c, char *msg, size_t msgsize)
 	   (or, with updateMode UpdateWithoutInstall, never will). */
 	state_clear_updating(&c->st);
 	my_ticket(c, &mine);
+	/* Two enables at the same moment: the decision below (superseded,
+	   nothing to do, or request a worker) is made by one at a time, so
+	   that an older number never overwrites a newer request. */
+	req_fd = open_state_file(c, "request-lock");
+	if (req_fd >= 0)
+		(void)flock(req_fd, LOCK_EX);
+	if (newer_requested(c, &mine, &newer) ||
+	    older_than_applied(c, &newer)) {
+		report_superseded(c, newer);
+		r = DX_OK;
+		goto out;
+	}
 	if (flock(lock_fd, LOCK_EX | LOCK_NB) == 0) {
-		unsigned long newer;
-
-		if (older_than_applied(c, &newer)) {
-			close(lock_fd);
-			report_superseded(c, newer);
-			return DX_OK;
-		}
 		if (unchanged_and_healthy(c, &want)) {
-			close(lock_fd);
-			return finish_unchanged(c);
+			r = finish_unchanged(c);
+			goto out;
 		}
 	} else {
 		close(lock_fd);
@@ -1177,10 +1213,15 @@ static int cmd_enable(struct run_ctx *c, char *msg, size_t msgsize)
 		if (ticket_pending(c, &mine)) {
 			log_info("seq %lu: a worker is already on it", c->seq);
 			printf("enable seq %lu: already in progress\n", c->seq);
-			return DX_OK;
+			r = DX_OK;
+			goto out;
 		}
 	}
 	(void)state_write_ticket(&c->st, "requested", &mine);
+	if (req_fd >= 0) {
+		close(req_fd);
+		req_fd = -1;
+	}
 	/* The holder's pid is the worker's, which it records itself first
 	   thing; until then 0 says "not known yet" (uninstall must never
 	   signal enable's pid, which may be reused once enable exits). */
@@ -1194,18 +1235,22 @@ static int cmd_enable(struct run_ctx *c, char *msg, size_t msgsize)
 	settings_substatus(c);
 	write_status(c);
 	r = spawn_worker(c, lock_fd, &want);
-	if (lock_fd >= 0)
-		close(lock_fd);   /* the worker's copy keeps the lock */
 	if (r != DX_OK) {
 		say(msg, msgsize, "cannot start the worker: %s",
 		         strerror(errno));
 		report(c, STATUS_ERROR, r, msg);
 		write_status(c);
-		return r;
+		goto out;
 	}
 	printf("enable seq %lu: working in the background; status in %s/"
 	       "%lu.status\n", c->seq, c->env.status_folder, c->seq);
-	return DX_OK;
+	r = DX_OK;
+out:
+	if (req_fd >= 0)
+		close(req_fd);
+	if (lock_fd >= 0)
+		close(lock_fd);   /* the worker's copy keeps the lock */
+	return r;
 }
 
 static int cmd_install(struct run_ctx *c, char *msg, size_t msgsize)

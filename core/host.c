@@ -29,12 +29,21 @@ static struct host_ctx the_ctx;
 
 static void host_log(void *ctx, enum dx_log_level level, const char *fmt, ...)
 {
-	va_list ap;
+	struct host_ctx *c = ctx;
+	char line[512];
+	int failure = level == DX_LOG_ERROR && c != NULL && c->progress != NULL;
+	va_list ap, again;
 
-	(void)ctx;
 	va_start(ap, fmt);
+	if (failure) {
+		va_copy(again, ap);
+		(void)vsnprintf(line, sizeof(line), fmt, again);
+		va_end(again);
+	}
 	log_vmsg(level, fmt, ap);
 	va_end(ap);
+	if (failure)
+		c->progress(c->progress_arg, line, 1);
 }
 
 /* The command line as one log word list (argv never holds a secret, but
@@ -122,7 +131,7 @@ static void host_progress(void *ctx, const char *fmt, ...)
 	va_end(ap);
 	log_info("%s", line);
 	if (c->progress != NULL)
-		c->progress(c->progress_arg, line);
+		c->progress(c->progress_arg, line, 0);
 }
 
 uint64_t host_clock_ms(void)

@@ -27,9 +27,11 @@ uint64_t host_clock_ms(void);
 void host_pause_ms(unsigned ms);
 int host_ping_docker(const char *socket_path, unsigned timeout_ms);
 
-/* Where host->progress() lines go besides the log (the handler puts them
-   into the transitioning status); NULL for the log only. */
-typedef void (*host_progress_fn)(void *arg, const char *line);
+/* Where a plugin's progress lines (host->progress(), failure 0) and its
+   error-level log lines (host->log() at DX_LOG_ERROR: why a step failed,
+   failure 1) go besides the log (the handler puts them into the status).
+   One receiver for the process; NULL for none. */
+typedef void (*host_progress_fn)(void *arg, const char *line, int failure);
 void host_set_progress(host_progress_fn fn, void *arg);
 
 #endif

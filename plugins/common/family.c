@@ -496,9 +496,11 @@ static unsigned next_delay(unsigned delay, unsigned max)
 	return delay >= max / 2 ? max : delay * 2;
 }
 
-/* DOCKER_EXTENSION_RETRY_LIMIT_S caps every retry bound (package
-   commands, downloads) at that many seconds: for tests of an unreachable
-   mirror, and for whoever would rather fail fast than wait 15 minutes. */
+/* DOCKER_EXTENSION_RETRY_LIMIT_S caps the plugins' bounds (package
+   commands, downloads, the package manager lock wait) at that many
+   seconds: for tests of an unreachable mirror, and for whoever would
+   rather fail fast than wait 15 minutes.  Compose's registry retries
+   (one minute) are the core's and are not capped. */
 static uint64_t retry_bound_ms(uint64_t bound_ms)
 {
 	const char *v = getenv("DOCKER_EXTENSION_RETRY_LIMIT_S");
@@ -716,7 +718,7 @@ int family_wait_locks(struct family_state *st, const char *const *lock_files,
 			         name[0] ? " (" : "", name, name[0] ? ")" : "");
 		else
 			snprintf(holder, sizeof(holder), "another process");
-		if (waited >= FAMILY_LOCK_TOTAL_MS) {
+		if (waited >= retry_bound_ms(FAMILY_LOCK_TOTAL_MS)) {
 			family_fail(st, "the package manager is busy: %s was "
 			            "still held by %s after %u s; try again "
 			            "when the other installation has finished",
@@ -727,7 +729,8 @@ int family_wait_locks(struct family_state *st, const char *const *lock_files,
 		                   "waiting for the package manager lock %s "
 		                   "held by %s (%u s so far, at most %u s)",
 		                   what, holder, (unsigned)(waited / 1000),
-		                   FAMILY_LOCK_TOTAL_MS / 1000);
+		                   (unsigned)(retry_bound_ms(FAMILY_LOCK_TOTAL_MS) /
+		                              1000));
 		st->host->sleep_ms(st->host->ctx, FAMILY_LOCK_POLL_MS);
 	}
 	return DX_OK;

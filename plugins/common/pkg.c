@@ -106,7 +106,8 @@ static int present(struct family_state *st, const char *const *pkgs)
 {
 	struct dx_probe probe;
 
-	(void)family_probe(st, &probe);
+	if (family_probe(st, &probe) != DX_OK)
+		return 0;
 	return probe.docker_installed &&
 	       (probe.compose_installed || pkgs[1] == NULL);
 }
@@ -153,7 +154,7 @@ static void query_names(struct family_state *st, const struct pkg_family *fam,
 
 int pkg_install(struct family_state *st, const struct pkg_family *fam)
 {
-	const char *pkgs[PKG_MAX];
+	const char *pkgs[PKG_MAX] = { NULL };
 	struct pkg_query q;
 	int r, skip;
 

@@ -400,7 +400,7 @@ static int downgrade_first(struct family_state *st, struct pkg_query *q,
 	argv[n++] = "-y";
 	if (st->set->source == DX_SOURCE_DOCKER)
 		argv[n++] = "--disableexcludes=" RPM_REPO_ID;
-	for (i = 0; pkgs[i] != NULL && i < 2; i++)
+	for (i = 0; i < 2 && pkgs[i] != NULL; i++)
 		if (pins(pkgs, i))
 			argv[n++] = pinned_arg(st, arg[i], sizeof(arg[i]),
 			                       pkgs[i], version);

@@ -647,18 +647,21 @@ static void report_journal(struct family_state *st, int changed)
 		out[0] = '\0';
 	joined[0] = '\0';
 	end = strlen(out);
-	while (end > 0 && j + 8 < sizeof(joined)) {
-		size_t start = end, len, k;
+	for (;;) {
+		size_t start, len, k;
 
+		while (end > 0 && out[end - 1] == '\n')   /* blank lines */
+			end--;
+		if (end == 0 || j + 8 >= sizeof(joined))
+			break;
+		start = end;
 		while (start > 0 && out[start - 1] != '\n')
 			start--;
 		len = end - start;
-		if (len > 0 && out[start + len - 1] == '\n')
-			len--;
-		for (k = start; k < start + len; k++)   /* no control bytes */
+		for (k = start; k < end; k++)   /* no control bytes */
 			if ((unsigned char)out[k] < 0x20)
 				out[k] = ' ';
-		if (len > 0 && !already_joined(joined, out + start, len)) {
+		if (!already_joined(joined, out + start, len)) {
 			if (j > 0) {
 				memcpy(joined + j, " | ", 3);
 				j += 3;
@@ -669,7 +672,7 @@ static void report_journal(struct family_state *st, int changed)
 			j += len;
 			joined[j] = '\0';
 		}
-		end = start > 0 ? start - 1 : 0;
+		end = start;
 	}
 	family_fail(st, "docker.service did not start%s; its log, newest "
 	            "first: %s", changed ? " with the new configuration" : "",

@@ -291,7 +291,11 @@ check "the log names the protected variable, not its value" $?
 
 # ---- the compose section removed: its containers go too -----------------------------------------------
 settings 9 '{"docker": {"options": ["--debug"]}}' "$protected_ok"
+# What a worker killed in the middle of a compose command would leave.
+( umask 077; echo "APP_SECRET='left-over'" > "$work/compose/docker-compose.env" )
 enable 9
+check "compose removed: a left-over compose env file is removed too" \
+	"$([ ! -e "$work/compose/docker-compose.env" ]; echo $?)" "$(ls -l "$work/compose" 2>&1)"
 check "compose removed from the settings: project brought down" \
 	"$([[ $st == success* && $st == *"project compose brought down"* ]] && [ -z "$(ids compose)" ] && [ ! -e "$cfile" ]; echo $?)" \
 	"$st" "$(ids compose)"

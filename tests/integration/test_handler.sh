@@ -417,6 +417,20 @@ check "an older seq after a newer one was applied: error 237 naming the newer, n
 	"$([[ $rc == 0 && $st == error* && $st == *"237"* && $st == *"sequence number 67"* && $(calls) == "install configure restart" ]]; echo $?)" \
 	"$st" "calls: $(calls)"
 
+# ---- an older number while a newer one waits for the busy worker: it does not take its place ----------
+: > "$DX_FAKE_LOG"
+settings 68 '{"docker": {"options": ["--debug", "--log-level=error"]}}'
+run enable 68 DX_FAKE_SLEEP_MS=$busy_ms
+settings 70 '{"docker": {"options": ["--debug", "--log-level=info"]}}'
+run enable 70
+settings 69 '{"docker": {"options": ["--debug", "--log-level=warn"]}}'
+run enable 69; valid_status 69
+st69=$st
+wait_terminal 70; st70=$st
+check "an older number while a newer one waits: 237 naming the newer at once; the newer applies" \
+	"$([[ $st69 == error* && $st69 == *"237"* && $st69 == *"sequence number 70"* && $st70 == success* ]]; echo $?)" \
+	"seq 69: $st69" "seq 70: $st70"
+
 # ---- disable, update, uninstall ------------------------------------------------------------------------
 run disable 54
 valid_status 54

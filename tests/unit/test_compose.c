@@ -241,15 +241,20 @@ static void test_environment(void)
 	settings_report_free(&rep);
 }
 
-/* docker-compose 1.25+ and the plugin: protected values only in the env
-   file, as NAME='VALUE'; a value the file cannot carry stays in the
-   environment. */
+/* docker-compose 1.26+ (python-dotenv) and the plugin: protected values
+   only in the env file, as NAME='VALUE'; a value the file cannot carry
+   the same way for both (a quote, a backslash, a '$', a line break)
+   stays in the environment, and so does everything for docker-compose
+   1.25, which keeps the quotes. */
 static void test_environment_file(void)
 {
 	static const struct compose_tool tools[] = {
+		{ "/usr/bin/docker-compose", 0, "1.26.0" },
 		{ "/usr/bin/docker-compose", 0, "1.29.2" },
 		{ "/usr/bin/docker", 1, "2.29.7" },
 	};
+	static const struct compose_tool v125 = { "/usr/bin/docker-compose", 0,
+		                                  "1.25.0" };
 	struct dx_settings s;
 	struct settings_report rep;
 	struct env_list e;
@@ -257,31 +262,37 @@ static void test_environment_file(void)
 
 	CU_ASSERT_EQUAL_FATAL(parse("{'compose':{'w':{'image':'a'}},"
 	                            "'compose-environment':{'A':'public','B':'b'}}",
-	                            "{'environment':{'A':'s3cr$t #x','Q':'it\\u0027s',"
-	                            "'N':'two\\nlines','E':''}}",
+	                            "{'environment':{'A':'s3cr3t #x','Q':'it\\u0027s',"
+	                            "'N':'two\\nlines','D':'pa${HOME}ss','E':''}}",
 	                            &s, &rep), 0);
 	for (i = 0; i < TU_N_ROWS(tools); i++) {
 		CU_ASSERT_EQUAL_FATAL(compose_environment(&tools[i], &s, &e), 0);
 		CU_ASSERT_PTR_NOT_NULL_FATAL(e.file);
 		CU_ASSERT_EQUAL(e.file_len, strlen(e.file));
-		CU_ASSERT_STRING_EQUAL(e.file, "A='s3cr$t #x'\nE=''\n");
-		CU_ASSERT_EQUAL(env_has(&e, "A=s3cr$t #x"), 0);
+		CU_ASSERT_STRING_EQUAL(e.file, "A='s3cr3t #x'\nE=''\n");
+		CU_ASSERT_EQUAL(env_has(&e, "A=s3cr3t #x"), 0);
 		CU_ASSERT_EQUAL(env_has(&e, "A=public"), 0);  /* still overridden */
 		CU_ASSERT_EQUAL(env_has(&e, "B=b"), 1);
-		/* a quote or a line break: the environment, counted */
+		/* a quote, a line break, a '$': the environment, counted */
 		CU_ASSERT_EQUAL(env_has(&e, "Q=it's"), 1);
 		CU_ASSERT_EQUAL(env_has(&e, "N=two\nlines"), 1);
-		CU_ASSERT_EQUAL(e.in_environ, 2);
+		CU_ASSERT_EQUAL(env_has(&e, "D=pa${HOME}ss"), 1);
+		CU_ASSERT_EQUAL(e.in_environ, 3);
 		compose_environment_free(&e);
 		CU_ASSERT_PTR_NULL(e.file);
 	}
+	CU_ASSERT_EQUAL_FATAL(compose_environment(&v125, &s, &e), 0);
+	CU_ASSERT_PTR_NULL(e.file);
+	CU_ASSERT_EQUAL(env_has(&e, "A=s3cr3t #x"), 1);
+	CU_ASSERT_EQUAL(e.in_environ, 5);
+	compose_environment_free(&e);
 	settings_free(&s);
 	settings_report_free(&rep);
 
 	/* no protected environment: no file */
 	CU_ASSERT_EQUAL_FATAL(parse("{'compose':{'w':{'image':'a'}}}", NULL, &s,
 	                            &rep), 0);
-	CU_ASSERT_EQUAL_FATAL(compose_environment(&tools[1], &s, &e), 0);
+	CU_ASSERT_EQUAL_FATAL(compose_environment(&tools[2], &s, &e), 0);
 	CU_ASSERT_PTR_NULL(e.file);
 	compose_environment_free(&e);
 	settings_free(&s);
