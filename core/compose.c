@@ -92,15 +92,23 @@ const char *compose_project(const struct dx_settings *s)
 	return "compose";
 }
 
-int compose_file_path(char *out, size_t outsize)
+/* name in $DOCKER_EXTENSION_COMPOSE_DIR (tests: an absolute path) or in
+   dir. */
+static int compose_path(const char *dir, const char *name, char *out,
+                        size_t outsize)
 {
-	const char *dir = getenv("DOCKER_EXTENSION_COMPOSE_DIR");
+	const char *moved = getenv("DOCKER_EXTENSION_COMPOSE_DIR");
 	int n;
 
-	if (dir == NULL || dir[0] != '/')
-		dir = COMPOSE_DEFAULT_DIR;
-	n = snprintf(out, outsize, "%s/%s", dir, COMPOSE_FILE_NAME);
+	if (moved != NULL && moved[0] == '/')
+		dir = moved;
+	n = snprintf(out, outsize, "%s/%s", dir, name);
 	return n > 0 && (size_t)n < outsize ? DX_OK : DX_ERR_INVALID_ARG;
+}
+
+int compose_file_path(char *out, size_t outsize)
+{
+	return compose_path(COMPOSE_DEFAULT_DIR, COMPOSE_FILE_NAME, out, outsize);
 }
 
 /* ---- the tool ------------------------------------------------------------------------- */
@@ -269,13 +277,7 @@ int compose_environment(const struct compose_tool *t,
 
 int compose_env_file_path(char *out, size_t outsize)
 {
-	const char *dir = getenv("DOCKER_EXTENSION_COMPOSE_DIR");
-	int n;
-
-	if (dir == NULL || dir[0] != '/')
-		dir = COMPOSE_ENV_DIR;
-	n = snprintf(out, outsize, "%s/%s", dir, COMPOSE_ENV_FILE_NAME);
-	return n > 0 && (size_t)n < outsize ? DX_OK : DX_ERR_INVALID_ARG;
+	return compose_path(COMPOSE_ENV_DIR, COMPOSE_ENV_FILE_NAME, out, outsize);
 }
 
 void compose_env_file_remove(void)

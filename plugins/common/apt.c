@@ -48,13 +48,9 @@ static int apt_transient(const char *out, int status)
 		"Unable to fetch some archives", "Undetermined Error",
 		" 500 ", " 502 ", " 503 ", " 504 ", NULL
 	};
-	size_t i;
 
 	(void)status;
-	for (i = 0; signs[i] != NULL; i++)
-		if (strstr(out, signs[i]) != NULL)
-			return 1;
-	return 0;
+	return family_output_says(out, signs);
 }
 
 static int apt_wait(struct family_state *st)

@@ -496,6 +496,16 @@ static unsigned next_delay(unsigned delay, unsigned max)
 	return delay >= max / 2 ? max : delay * 2;
 }
 
+int family_output_says(const char *out, const char *const *signs)
+{
+	size_t i;
+
+	for (i = 0; out != NULL && signs[i] != NULL; i++)
+		if (strstr(out, signs[i]) != NULL)
+			return 1;
+	return 0;
+}
+
 /* DOCKER_EXTENSION_RETRY_LIMIT_S caps the plugins' bounds (package
    commands, downloads, the package manager lock wait) at that many
    seconds: for tests of an unreachable mirror, and for whoever would

@@ -120,6 +120,11 @@ int family_run_ok(struct family_state *st, const char *const *argv,
                   const char *const *envp, unsigned timeout_ms, char *out,
                   size_t outsize);
 
+/* 1 when a command's output contains one of `signs` (NULL-terminated):
+   how a family's transient() tells "try again later" from its tool's
+   words. */
+int family_output_says(const char *out, const char *const *signs);
+
 /* How family_retry() decides and waits. */
 struct family_retry {
 	/* 1 when a failed run's output shows a temporary failure (network,

@@ -64,13 +64,9 @@ static int rpm_transient(const char *out, int status)
 		"Waiting for process with pid",
 		"Failed to obtain the transaction lock", NULL
 	};
-	size_t i;
 
 	(void)status;
-	for (i = 0; signs[i] != NULL; i++)
-		if (strstr(out, signs[i]) != NULL)
-			return 1;
-	return 0;
+	return family_output_says(out, signs);
 }
 
 static int rpm_wait(struct family_state *st)
