@@ -280,13 +280,18 @@ int compose_env_file_path(char *out, size_t outsize)
 	return compose_path(COMPOSE_ENV_DIR, COMPOSE_ENV_FILE_NAME, out, outsize);
 }
 
+static void env_file_remove(const char *path)
+{
+	if (unlink(path) != 0 && errno != ENOENT)
+		log_warn("cannot remove %s: %s", path, strerror(errno));
+}
+
 void compose_env_file_remove(void)
 {
 	char path[PATH_MAX];
 
-	if (compose_env_file_path(path, sizeof(path)) == DX_OK &&
-	    unlink(path) != 0 && errno != ENOENT)
-		log_warn("cannot remove %s: %s", path, strerror(errno));
+	if (compose_env_file_path(path, sizeof(path)) == DX_OK)
+		env_file_remove(path);
 }
 
 static int env_add(struct env_list *e, const char *name, const char *value)
@@ -353,15 +358,14 @@ static int env_build(const struct compose_tool *t,
                      const struct dx_settings *s, struct env_list *e)
 {
 	size_t cap = s->n_compose_env + s->n_secret_env + 3, i, j;
-	size_t file_cap = env_file_cap(s);
-	int use_file = reads_env_file(t);
+	int use_file = s->n_secret_env > 0 && reads_env_file(t);
+	size_t file_cap = use_file ? env_file_cap(s) : 0;
 	int r = DX_OK;
 
 	memset(e, 0, sizeof(*e));
 	e->items = calloc(cap + 1, sizeof(char *));
-	e->file = use_file && s->n_secret_env > 0 ? calloc(1, file_cap) : NULL;
-	if (e->items == NULL || (use_file && s->n_secret_env > 0 &&
-	                         e->file == NULL)) {
+	e->file = use_file ? calloc(1, file_cap) : NULL;
+	if (e->items == NULL || (use_file && e->file == NULL)) {
 		env_free(e);
 		return DX_ERR_NOMEM;
 	}
@@ -443,28 +447,15 @@ static void log_env_names(const struct compose_tool *t,
 static int env_file_write(const struct env_list *env, char *path,
                           size_t pathsize)
 {
+	/* compose_write: its directory 0700, the file 0600, atomic. */
 	int r = compose_env_file_path(path, pathsize);
-	char *slash;
 
-	if (r == DX_OK && (slash = strrchr(path, '/')) != NULL &&
-	    slash != path) {
-		*slash = '\0';
-		if (mkdir(path, 0700) != 0 && errno != EEXIST)
-			r = DX_ERR_IO;
-		*slash = '/';
-	}
 	if (r == DX_OK)
-		r = fileio_write_atomic(path, env->file, env->file_len, 0600);
+		r = compose_write(path, env->file);
 	if (r != DX_OK)
 		log_error("cannot write the compose environment file %s: %s",
 		          path, err_str(r));
 	return r;
-}
-
-static void env_file_remove(const char *path)
-{
-	if (unlink(path) != 0 && errno != ENOENT)
-		log_warn("cannot remove %s: %s", path, strerror(errno));
 }
 
 /* One compose command: <tool> [--env-file F] -p P -f FILE <verb...>. */
