@@ -198,19 +198,10 @@ else
 fi
 
 # ---- running the handler as waagent does -------------------------------------------------------
-# run COMMAND SEQ: cwd the extension directory, waagent's variables, its
-# minimal environment, /bin/sh -c "<path> <command>"; sets $rc and $out
+# run COMMAND SEQ: as waagent runs it (vm_handler); sets $rc and $out
 run() {
-	local cmd=$1 seq=$2 extra=()
-	case "$cmd" in install | enable) extra=(AZURE_GUEST_AGENT_UNINSTALL_CMD_EXIT_CODE=NOT_RUN) ;; esac
 	rc=0
-	out=$(tb_docker exec -w "$EXT" "$TB_VM" env -i \
-		PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8 \
-		ConfigSequenceNumber="$seq" AZURE_GUEST_AGENT_EXTENSION_PATH="$EXT" \
-		AZURE_GUEST_AGENT_EXTENSION_VERSION=1.0.0 \
-		AZURE_GUEST_AGENT_WIRE_PROTOCOL_ADDRESS=168.63.129.16 \
-		AZURE_GUEST_AGENT_EXTENSION_SUPPORTED_FEATURES='[{"Key": "ExtensionTelemetryPipeline", "Value": "1.0"}]' \
-		"${extra[@]}" /bin/sh -c "$EXT/bin/docker-extension $cmd" 2>&1) || rc=$?
+	out=$(vm_handler "$EXT" 1.0.0 "$2" "$1") || rc=$?
 }
 # status SEQ: "<status>|<message>|<substatus...>" from N.status (empty if none yet)
 status() {

@@ -269,17 +269,11 @@ converged "after the update" "$secret2"
 
 # ---- faults: each ends in a terminal status that tells the truth, and the next enable converges ----
 EXT=/var/lib/waagent/$NAME-1.1.0
-# direct COMMAND SEQ: the handler run as waagent runs it (cwd, variables),
+# direct COMMAND SEQ: the handler run as waagent runs it (vm_handler),
 # for the faults waagent cannot cause; sets $rc, $out
 direct() {
-	local cmd=$1 seq=$2
 	rc=0
-	out=$(tb_docker exec -w "$EXT" "$TB_VM" env -i \
-		PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8 \
-		ConfigSequenceNumber="$seq" AZURE_GUEST_AGENT_EXTENSION_PATH="$EXT" \
-		AZURE_GUEST_AGENT_EXTENSION_VERSION=1.1.0 \
-		AZURE_GUEST_AGENT_WIRE_PROTOCOL_ADDRESS=168.63.129.16 \
-		/bin/sh -c "$EXT/bin/docker-extension $cmd" 2>&1) || rc=$?
+	out=$(vm_handler "$EXT" 1.1.0 "$2" "$1") || rc=$?
 }
 # settings_file SEQ PUBLIC PROTECTED-B64: N.settings as waagent writes it
 settings_file() {

@@ -365,6 +365,22 @@ vm_registry_login() {
 }
 vm_registry_password() { cat "$TB_DIR/registry/password"; }
 
+# vm_handler EXT VERSION SEQ COMMAND: the handler in the VM, run the way
+# waagent runs it: cwd the extension directory, waagent's minimal
+# environment and variables, /bin/sh -c "<path> <command>".  Prints what
+# it printed; returns its exit status.
+vm_handler() {
+	local ext=$1 version=$2 seq=$3 cmd=$4 extra=()
+	case "$cmd" in install | enable) extra=(AZURE_GUEST_AGENT_UNINSTALL_CMD_EXIT_CODE=NOT_RUN) ;; esac
+	tb_docker exec -w "$ext" "$TB_VM" env -i \
+		PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8 \
+		ConfigSequenceNumber="$seq" AZURE_GUEST_AGENT_EXTENSION_PATH="$ext" \
+		AZURE_GUEST_AGENT_EXTENSION_VERSION="$version" \
+		AZURE_GUEST_AGENT_WIRE_PROTOCOL_ADDRESS=168.63.129.16 \
+		AZURE_GUEST_AGENT_EXTENSION_SUPPORTED_FEATURES='[{"Key": "ExtensionTelemetryPipeline", "Value": "1.0"}]' \
+		"${extra[@]}" /bin/sh -c "$ext/bin/docker-extension $cmd" 2>&1
+}
+
 # ---- TLS certificates for Docker's port (tests) -----------------------------------------
 # tb_ca DIR: DIR/ca.pem, DIR/ca.key; tb_leaf DIR NAME EKU [SAN]: DIR/NAME.pem
 # and DIR/NAME.key signed by that CA (serverAuth with the VM's address in
